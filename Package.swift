@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Architecture, one module per concern:
+///   HMCore        core maths (buffers, BLAS, counter-based RNG, layers, the machine, optimizers)
+///   HMAlgorithms  ws / rws and the likelihood estimators, written against HMCore's layer seam
+///   HMData        IDX files, binarization, the built-in `digits` and `bars` sets
+///   HMCheckpoint  safetensors + zstd + manifest; knows tensors by name only, nothing of HMs
+///   HMComm        the communicator seam (MPI and in-process); knows nothing of HMs
+///   HMDistCLI     the command line; the only module that ties the others together
+let vectorFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]
+
+let package = Package(
+    name: "hm-dist",
+    platforms: [.macOS(.v13)],
+    products: [.executable(name: "hm-dist", targets: ["hm-dist"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c"),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZlib"),
+        .target(name: "CKernels", cSettings: vectorFlags),
+        .target(name: "HMCore", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "HMAlgorithms", dependencies: ["HMCore"]),
+        .target(name: "HMData", dependencies: ["CZlib"]),
+        .target(name: "HMCheckpoint", dependencies: ["CZstd"]),
+        .target(name: "HMComm", dependencies: ["CMPI"]),
+        .target(name: "HMDistCLI", dependencies: [
+            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "CZlib", "CBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "hm-dist", dependencies: ["HMDistCLI"]),
+        .testTarget(name: "HMDistTests", dependencies: [
+            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMDistCLI",
+        ]),
+    ],
+    swiftLanguageModes: [.v5]
+)
