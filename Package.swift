@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: vectorFlags),
         .target(name: "HMCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "HMAlgorithms", dependencies: ["HMCore"]),
-        .target(name: "HMData", dependencies: ["CZlib"]),
+        .target(name: "HMData", dependencies: ["CZlib", "CKernels"]),
         .target(name: "HMCheckpoint", dependencies: ["CZstd"]),
         .target(name: "HMComm", dependencies: ["CMPI"]),
         .target(name: "HMDistCLI", dependencies: [
@@ -37,9 +37,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hm-dist", dependencies: ["HMDistCLI"]),
-        .testTarget(name: "HMDistTests", dependencies: [
-            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMDistCLI",
-        ]),
+        .testTarget(name: "HMCoreTests", dependencies: ["HMCore", "HMAlgorithms", "CKernels"]),
+        .testTarget(name: "HMDataTests", dependencies: ["HMData"]),
+        .testTarget(name: "HMCheckpointTests", dependencies: ["HMCheckpoint"]),
+        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMCore", "HMData", "HMCheckpoint"]),
     ],
     swiftLanguageModes: [.v5]
 )
