@@ -1,0 +1,24 @@
+/// The images of one IDX file as grey levels, with their drawing shape.
+struct Images {
+    var pixels: [Float]
+    var count: Int
+    var imageShape: (rows: Int, cols: Int)
+    var width: Int { imageShape.rows * imageShape.cols }
+
+    /// Shapes: `[N, rows, cols]`; `[N, pixels]` (drawn square when pixels is a square, else as
+    /// one row); `[N, rows, a, b…]` (drawn rows × (a·b…)). `[N]` is a labels file and refused.
+    static func read(_ path: String) throws -> Images {
+        let array = try IDXArray.read(path: path)
+        let shape = array.shape
+        guard shape.count >= 2 else {
+            throw DataError(path: path, field: "header",
+                            "expected images of shape [N, rows, cols] or [N, pixels], found shape \(shape) (a labels file?)")
+        }
+        let width = shape.dropFirst().reduce(1, *)
+        let side = Int(Double(width).squareRoot().rounded())
+        let imageShape = shape.count > 2 ? (shape[1], width / shape[1])
+            : side * side == width ? (side, side) : (1, width)
+        return Images(pixels: try PixelScale.greyLevels(of: array, path: path), count: shape[0],
+                      imageShape: imageShape)
+    }
+}

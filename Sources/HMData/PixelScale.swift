@@ -1,0 +1,38 @@
+/// Turns the elements of an IDX images file into grey levels in [0, 1].
+///
+/// Scales differ between sources (MNIST bytes are 0..255, binarized MNIST bytes are 0/1, patches
+/// are float32 in [0, 1]), so the rule looks at the values: ubyte data whose maximum is above 1
+/// is divided by 255; other integer data must already be 0/1; float data is used as it is but
+/// must lie in [0, 1]. Anything else is an error rather than a guess.
+enum PixelScale {
+    static func greyLevels(of images: IDXArray, path: String) throws -> [Float] {
+        var pixels = images.floats()
+        let (low, high) = range(pixels)
+        if images.elementType == .uint8, high > 1 {
+            pixels.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices { buffer[i] /= 255 }
+            }
+            return pixels
+        }
+        let expected = images.elementType.isInteger
+            ? "expected ubyte 0..255 or integer 0/1 pixels"
+            : "expected float pixels in [0, 1]"
+        guard low >= 0, high <= 1 else {
+            throw DataError(path: path, field: "data", "\(expected), found values from \(low) to \(high)")
+        }
+        return pixels
+    }
+
+    /// Minimum and maximum; NaN makes both NaN so the range check above fails.
+    private static func range(_ pixels: [Float]) -> (Float, Float) {
+        pixels.withUnsafeBufferPointer { buffer in
+            var low = Float.infinity, high = -Float.infinity, nan = false
+            for v in buffer {
+                low = min(low, v)
+                high = max(high, v)
+                nan = nan || v.isNaN
+            }
+            return nan ? (.nan, .nan) : (low, high)
+        }
+    }
+}
