@@ -1,0 +1,148 @@
+import Foundation
+
+/// What the caller knows about a step besides its tensors; stored opaquely in the manifest.
+public struct CheckpointInfo: Sendable, Equatable {
+    public var step: Int
+    public var epoch: Int
+    public var samplesSeen: Int
+    public var config: JSONValue
+    public var architecture: JSONValue
+
+    public init(step: Int, epoch: Int = 0, samplesSeen: Int = 0,
+                config: JSONValue = .object([:]), architecture: JSONValue = .object([:])) {
+        self.step = step
+        self.epoch = epoch
+        self.samplesSeen = samplesSeen
+        self.config = config
+        self.architecture = architecture
+    }
+}
+
+/// Writes one step of a `checkpoints/` directory with N ranks (DESIGN.md §5):
+///
+///     rank 0: let staging = try writer.prepare(step:)      // fresh step-N.tmp/
+///     barrier
+///     every rank: record = try writer.writeShard(rank:worldSize:tensors: parts[rank], into: staging)
+///     gather the records on rank 0
+///     rank 0: try writer.commit(info:tensors:shards:keep:)  // manifest, rename, LATEST, prune
+///
+/// Until the rename in `commit` nothing outside `step-N.tmp/` changes, so a failure anywhere
+/// leaves every committed step as it was.
+public struct CheckpointWriter: Sendable {
+    /// The `checkpoints/` directory.
+    public let directory: String
+    public var compressionLevel: Int
+
+    public init(checkpointsDirectory: String, compressionLevel: Int = 3) {
+        self.directory = checkpointsDirectory
+        self.compressionLevel = compressionLevel
+    }
+
+    public func stagingDirectory(step: Int) -> String {
+        CheckpointLayout.join(directory, CheckpointLayout.stagingDirectoryName(step))
+    }
+
+    /// Rank 0, before any shard is written: creates `checkpoints/` if needed and an empty
+    /// `step-N.tmp/`, removing what an interrupted save of the same step left there.
+    /// Refuses a step that is already committed: committed steps are never overwritten.
+    @discardableResult
+    public func prepare(step: Int) throws -> String {
+        let final = CheckpointLayout.join(directory, CheckpointLayout.stepDirectoryName(step))
+        guard !DurableFile.isDirectory(final) else {
+            throw CheckpointError(.alreadyCommitted, path: final, "step \(step) is already committed")
+        }
+        if !DurableFile.isDirectory(directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CheckpointError(.io, path: directory, "cannot create: \(error.localizedDescription)")
+            }
+        }
+        let staging = stagingDirectory(step: step)
+        if DurableFile.isDirectory(staging) { try DurableFile.removeTree(staging) }
+        try DurableFile.makeDirectory(staging)
+        return staging
+    }
+
+    /// Every rank: encodes its part as safetensors, compresses it as one zstd frame, writes
+    /// and fsyncs `shard-0000R-of-0000N.safetensors.zst` into the staging directory.
+    public func writeShard(rank: Int, worldSize: Int, tensors: [Tensor],
+                           into stagingDirectory: String) throws -> ShardRecord {
+        guard 0 <= rank, rank < worldSize else {
+            throw CheckpointError(.invalidArgument, path: stagingDirectory, field: "rank",
+                                  "rank \(rank) outside a world of \(worldSize)")
+        }
+        let name = CheckpointLayout.shardFileName(rank: rank, worldSize: worldSize)
+        let compressed = try Zstd.compress(Safetensors.encode(tensors, metadata: ["format": "pt"]),
+                                           level: compressionLevel)
+        try DurableFile.write(compressed, to: CheckpointLayout.join(stagingDirectory, name))
+        return ShardRecord(file: name, bytes: compressed.count, sha256: SHA256.hex(compressed))
+    }
+
+    /// Rank 0, after every shard is written: checks the shards are there, writes and fsyncs
+    /// `manifest.json`, renames `step-N.tmp/` to `step-N/`, fsyncs `checkpoints/`, replaces
+    /// `LATEST`, then keeps only the newest `keep` committed steps (all when `keep <= 0`).
+    /// Returns the committed step directory.
+    @discardableResult
+    public func commit(info: CheckpointInfo, tensors: [String: Manifest.TensorEntry],
+                       shards: [ShardRecord], keep: Int) throws -> String {
+        let staging = stagingDirectory(step: info.step)
+        for shard in shards {
+            let path = CheckpointLayout.join(staging, shard.file)
+            guard let size = DurableFile.size(path) else {
+                throw CheckpointError(.notFound, path: path, "shard missing at commit")
+            }
+            guard size == shard.bytes else {
+                throw CheckpointError(.sizeMismatch, path: path, "\(size) bytes, the rank reported \(shard.bytes)")
+            }
+        }
+        let manifest = Manifest(step: info.step, epoch: info.epoch, samplesSeen: info.samplesSeen,
+                                worldSize: shards.count, config: info.config,
+                                architecture: info.architecture, tensors: tensors, shards: shards)
+        let manifestPath = CheckpointLayout.join(staging, CheckpointLayout.manifestFileName)
+        let encoded = try manifest.encoded()
+        // Decoding what we are about to commit catches inconsistent arguments now, not at resume.
+        _ = try Manifest.decode(encoded, source: manifestPath)
+        try DurableFile.write(encoded, to: manifestPath)
+        try DurableFile.syncDirectory(staging)
+
+        let name = CheckpointLayout.stepDirectoryName(info.step)
+        let final = CheckpointLayout.join(directory, name)
+        try DurableFile.rename(staging, to: final)
+        try DurableFile.syncDirectory(directory)
+        try replaceLatest(with: name)
+        try prune(keep: keep, committed: info.step)
+        return final
+    }
+
+    /// Writes `LATEST.tmp`, fsyncs it, renames it over `LATEST`, fsyncs the directory.
+    private func replaceLatest(with name: String) throws {
+        let latest = CheckpointLayout.join(directory, CheckpointLayout.latestFileName)
+        try DurableFile.write(Array((name + "\n").utf8), to: latest + CheckpointLayout.stagingSuffix)
+        try DurableFile.rename(latest + CheckpointLayout.stagingSuffix, to: latest)
+        try DurableFile.syncDirectory(directory)
+    }
+
+    /// Deletes committed steps beyond the newest `keep` (never the one just committed) and
+    /// staging directories of older steps, which no running save can still be using. A step
+    /// is first renamed to `*.tmp` so that an interrupted deletion never leaves a
+    /// half-deleted directory that looks committed.
+    private func prune(keep: Int, committed: Int) throws {
+        guard let names = DurableFile.entries(of: directory) else { return }
+        var doomed = Set(names.compactMap(CheckpointLayout.step(ofStagingName:)).filter { $0 < committed })
+        if keep > 0 {
+            let steps = names.compactMap(CheckpointLayout.step(ofDirectoryName:)).sorted(by: >)
+            doomed.formUnion(steps.dropFirst(keep).filter { $0 != committed })
+        }
+        for step in doomed.sorted() {
+            let staging = stagingDirectory(step: step)
+            if DurableFile.isDirectory(staging) { try DurableFile.removeTree(staging) }
+            let path = CheckpointLayout.join(directory, CheckpointLayout.stepDirectoryName(step))
+            if DurableFile.isDirectory(path) {
+                try DurableFile.rename(path, to: staging)
+                try DurableFile.removeTree(staging)
+            }
+        }
+        if !doomed.isEmpty { try DurableFile.syncDirectory(directory) }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Glibc
+
+/// File operations on plain POSIX calls, because durability is the point: a checkpoint is
+/// only committed once its bytes, its directory entries and the rename have reached the disk
+/// (`fsync` on the file, then on the directory). Foundation's atomic writes do not promise it.
+public enum DurableFile {
+    /// Writes `bytes` to `path` (created or truncated) and fsyncs the file before returning.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(path, "open for writing") }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        try bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path, "write")
+                }
+                done += written
+            }
+        }
+        guard fsync(fd) == 0 else { throw failure(path, "fsync") }
+        closed = true
+        guard close(fd) == 0 else { throw failure(path, "close") }
+    }
+
+    /// The whole content of the file at `path`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw errno == ENOENT ? CheckpointError(.notFound, path: path, "missing") : failure(path, "open")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(path, "fstat") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        let count = try bytes.withUnsafeMutableBytes { buffer -> Int in
+            var done = 0
+            while done < buffer.count {
+                let got = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path, "read")
+                }
+                if got == 0 { break }
+                done += got
+            }
+            return done
+        }
+        bytes.removeSubrange(count...)
+        return bytes
+    }
+
+    /// Makes the entries of `directory` (created, renamed or removed files) durable.
+    static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure(directory, "open directory") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw failure(directory, "fsync directory") }
+    }
+
+    /// Atomic within one file system: readers see either the old or the new entry.
+    static func rename(_ source: String, to destination: String) throws {
+        guard Glibc.rename(source, destination) == 0 else {
+            throw failure(source, "rename to \(destination)")
+        }
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        guard mkdir(path, 0o755) == 0 else { throw failure(path, "mkdir") }
+    }
+
+    static func removeTree(_ path: String) throws {
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw CheckpointError(.io, path: path, "cannot remove: \(error.localizedDescription)")
+        }
+    }
+
+    /// Names in `directory`, sorted; nil when it is not a readable directory.
+    static func entries(of directory: String) -> [String]? {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted()
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Size of a regular file, nil when there is none.
+    static func size(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    private static func failure(_ path: String, _ operation: String) -> CheckpointError {
+        CheckpointError(.io, path: path, "\(operation) failed: \(String(cString: strerror(errno)))")
+    }
+}
