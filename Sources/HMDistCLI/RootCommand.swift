@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `hm-dist` command line (DESIGN.md §6). `Sources/hm-dist/main.swift` runs
+/// `Startup.prepareBLAS()` first, then `HMDist.main()`.
+public struct HMDist: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hm-dist",
+        abstract: "Train Helmholtz machines with wake-sleep and reweighted wake-sleep over MPI.",
+        version: "0.1.0",
+        subcommands: [
+            CheckBLASCommand.self,
+        ]
+    )
+
+    public init() {}
+}

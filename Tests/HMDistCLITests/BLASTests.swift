@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+@testable import HMDistCLI
+
+/// The BLAS and LAPACK routines hm-dist uses, under the kernel it selects (DESIGN.md §8).
+@Suite(.serialized)
+struct BLASTests {
+    // MARK: In process
+
+    @Test func everyRoutineMatchesTheReferenceInProcess() {
+        let results = BLASCheck.run()
+        #expect(results.count > 40)
+        let failed = results.filter { !$0.passed }
+        #expect(failed.isEmpty, "under \(BLASKernel.info): \(failed)")
+    }
+
+    @Test func planUpgradesAGenericCoreAndSetsOneThread() {
+        var avx512 = CPUFeatures()
+        (avx512.avx2, avx512.fma) = (true, true)
+        (avx512.avx512f, avx512.avx512bw, avx512.avx512dq) = (true, true, true)
+        (avx512.avx512vl, avx512.avx512cd) = (true, true)
+        var avx2 = CPUFeatures()
+        (avx2.avx2, avx2.fma) = (true, true)
+        let dynamic = "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64"
+
+        let p = BLASKernel.plan(environment: [:], detectedCore: "Prescott", config: dynamic,
+                                cpu: avx512)
+        #expect(p.coreType == "SkylakeX" && p.because == "CPU has AVX-512")
+        #expect(p.numThreads == "1" && p.reexec)
+
+        #expect(BLASKernel.plan(environment: [:], detectedCore: "Sandybridge", config: dynamic,
+                                cpu: avx2).coreType == "Haswell")
+        #expect(BLASKernel.plan(environment: [:], detectedCore: "Prescott", config: dynamic,
+                                cpu: CPUFeatures()).coreType == nil)
+
+        // OpenBLAS recognised the CPU: only the thread count.
+        let known = BLASKernel.plan(environment: [:], detectedCore: "Cooperlake",
+                                    config: dynamic, cpu: avx512)
+        #expect(known.coreType == nil && known.numThreads == "1" && known.reexec)
+
+        // The user's values are kept; nothing left to do means no re-exec.
+        let user = BLASKernel.plan(environment: ["OPENBLAS_CORETYPE": "Haswell",
+                                                 "OPENBLAS_NUM_THREADS": "2"],
+                                   detectedCore: "Haswell", config: dynamic, cpu: avx512)
+        #expect(user.coreType == nil && user.numThreads == nil && !user.reexec)
+
+        // The re-executed process never re-executes again.
+        let child = BLASKernel.plan(environment: ["HM_DIST_BLAS_REEXEC": "1"],
+                                    detectedCore: "Prescott", config: dynamic, cpu: avx512)
+        #expect(!child.reexec && child.coreType == nil && child.numThreads == nil)
+
+        // The escape hatch.
+        let off = BLASKernel.plan(environment: ["HM_DIST_NO_REEXEC": "1"],
+                                  detectedCore: "Prescott", config: dynamic, cpu: avx512)
+        #expect(!off.reexec && off.note?.contains("would have selected SkylakeX") == true)
+
+        // Without DYNAMIC_ARCH, OPENBLAS_CORETYPE would be ignored.
+        let fixed = BLASKernel.plan(environment: [:], detectedCore: "Prescott",
+                                    config: "OpenBLAS 0.3.21 Prescott", cpu: avx512)
+        #expect(fixed.coreType == nil && fixed.note != nil)
+    }
+
+    // MARK: The built executable
+
+    /// `hm-dist check-blas --json` as a user would run it: the kernel hm-dist selects on its
+    /// own, one BLAS thread, every routine matching.
+    @Test func executableSelectsAGoodKernelAndEveryRoutineMatches() throws {
+        let run = try runCheckBLAS()
+        #expect(run.status == 0, "hm-dist check-blas exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report.passed, "\(report.results.filter { !$0.passed })")
+        #expect(report.results.allSatisfy { $0.passed })
+        #expect(report.blas.threads == 1, "\(report.blas)")
+        #expect(report.blas.cpu == CPUFeatures.current)
+
+        let cpu = CPUFeatures.current
+        if cpu.hasAVX512 && report.blas.config.contains("DYNAMIC_ARCH") {
+            #expect(BLASKernel.avx512Cores.contains(report.blas.core.lowercased()),
+                    "AVX-512 CPU but \(report.blas)")
+            // Where OpenBLAS alone falls back to a generic core, hm-dist must pick SkylakeX.
+            if getenv("OPENBLAS_CORETYPE") == nil,
+               BLASKernel.genericCores.contains(BLASKernel.coreName.lowercased()) {
+                #expect(report.blas.core == "SkylakeX" && report.blas.source == .auto,
+                        "\(report.blas)")
+            }
+        }
+    }
+
+    /// The whole re-exec path, on any machine: as if OpenBLAS had detected Prescott.
+    @Test func executableReexecsWithSkylakeXWhenOpenBLASFallsBackToPrescott() throws {
+        let cpu = CPUFeatures.current
+        let run = try runCheckBLAS(["HM_DIST_BLAS_PRETEND_DETECTED": "Prescott"])
+        #expect(run.status == 0, "hm-dist check-blas exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report.passed, "\(report.results.filter { !$0.passed })")
+        #expect(report.blas.threads == 1)
+        guard report.blas.config.contains("DYNAMIC_ARCH"),
+              let pick = BLASKernel.recommendedCore(for: cpu) else { return }
+        #expect(report.blas.core == pick.core, "\(report.blas)")
+        #expect(report.blas.source == .auto)
+        #expect(report.blas.choice
+                == "auto-selected \(pick.core) (\(pick.because); OpenBLAS detected Prescott)")
+        if cpu.hasAVX512 { #expect(report.blas.core == "SkylakeX") }
+    }
+
+    /// The user's OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are kept.
+    @Test func executableKeepsTheUsersChoice() throws {
+        let run = try runCheckBLAS(["OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "2",
+                                    "HM_DIST_BLAS_PRETEND_DETECTED": "Prescott"])
+        #expect(run.status == 0, "hm-dist check-blas exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report.passed, "\(report.results.filter { !$0.passed })")
+        #expect(report.blas.source == .environment)
+        #expect(report.blas.choice == "set by OPENBLAS_CORETYPE")
+        if report.blas.config.contains("DYNAMIC_ARCH") { #expect(report.blas.core == "Prescott") }
+        #expect(report.blas.threads == 2)
+    }
+
+    /// HM_DIST_NO_REEXEC=1: OpenBLAS's own core, one thread set in-process.
+    @Test func executableEscapeHatchKeepsOpenBLASsChoice() throws {
+        let run = try runCheckBLAS(["HM_DIST_NO_REEXEC": "1",
+                                    "HM_DIST_BLAS_PRETEND_DETECTED": "Prescott"])
+        #expect(run.status == 0, "hm-dist check-blas exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report.passed)
+        #expect(report.blas.source == .openblas)
+        #expect(report.blas.core == BLASKernel.coreName || getenv("OPENBLAS_CORETYPE") != nil)
+        #expect(report.blas.threads == 1)
+        if BLASKernel.recommendedCore(for: .current) != nil,
+           report.blas.config.contains("DYNAMIC_ARCH") {
+            #expect(report.blas.choice.contains("HM_DIST_NO_REEXEC=1"), "\(report.blas)")
+        }
+    }
+
+    // MARK: Running the executable
+
+    struct Run {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+
+        func report() throws -> BLASCheckReport { try BLASCheckReport.decode(json: stdout) }
+    }
+
+    /// Runs `hm-dist check-blas --json` with the BLAS variables of this process removed and
+    /// `environment` added.
+    func runCheckBLAS(_ environment: [String: String] = [:]) throws -> Run {
+        let executable = try #require(Self.findExecutable(), """
+            the hm-dist executable was not found next to the test binary \
+            (\(Self.testBinaryDirectory?.path ?? "?")) nor in any scratch directory of the \
+            package; build it first (`swift build --build-tests`)
+            """)
+        var env = ProcessInfo.processInfo.environment
+        for key in BLASKernel.Env.all { env[key] = nil }
+        env.merge(environment) { $1 }
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["check-blas", "--json"]
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: stdout,
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The directory of the running test binary: on Linux SwiftPM puts
+    /// `hm-distPackageTests.xctest` (an executable) next to the package's executables; on
+    /// macOS it is a bundle in that directory.
+    static var testBinaryDirectory: URL? {
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: exe).deletingLastPathComponent()
+        }
+        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
+            return bundle.bundleURL.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// `hm-dist` next to the test binary (any `--scratch-path`), else the newest one in a
+    /// `.build*` directory of the package found by walking up from this file.
+    static func findExecutable() -> URL? {
+        let fm = FileManager.default
+        func executable(in dir: URL) -> URL? {
+            let url = dir.appendingPathComponent("hm-dist")
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue,
+                  fm.isExecutableFile(atPath: url.path) else { return nil }
+            return url
+        }
+        var nearby: [URL] = []
+        if let dir = testBinaryDirectory { nearby.append(dir) }
+        nearby.append(Bundle.main.bundleURL)
+        nearby.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        if let arg0 = CommandLine.arguments.first {
+            nearby.append(URL(fileURLWithPath: arg0).deletingLastPathComponent())
+        }
+        for dir in nearby {
+            if let url = executable(in: dir) { return url }
+        }
+
+        var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while root.path != "/" {
+            if fm.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { break }
+            root = root.deletingLastPathComponent()
+        }
+        let scratch = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+        let found = scratch.filter { $0.hasPrefix(".build") }
+            .flatMap { name in
+                ["debug", "release"].compactMap {
+                    executable(in: root.appendingPathComponent(name).appendingPathComponent($0))
+                }
+            }
+        func modified(_ url: URL) -> Date {
+            ((try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date)
+                ?? .distantPast
+        }
+        return found.max { modified($0) < modified($1) }
+    }
+}
