@@ -191,6 +191,28 @@ void hm_broadcast_row(float *m, const float *row, int64_t rows, int64_t cols) {
     for (int64_t r = 0; r < rows; r++) memcpy(m + r * cols, row, (size_t)cols * sizeof(float));
 }
 
+CLONES
+void hm_add_column_sums(const float *m, int64_t rows, int64_t cols, float *out) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = m + r * cols;
+        for (int64_t j = 0; j < cols; j++) out[j] += row[j];
+    }
+}
+
+CLONES
+void hm_weighted_group_sum(const float *x, const float *w, int64_t groups, int64_t K, int64_t cols,
+                           float *out) {
+    for (int64_t g = 0; g < groups; g++) {
+        float *o = out + g * cols;
+        for (int64_t j = 0; j < cols; j++) o[j] = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            float c = w[g * K + k];
+            const float *row = x + (g * K + k) * cols;
+            for (int64_t j = 0; j < cols; j++) o[j] += c * row[j];
+        }
+    }
+}
+
 // ---- optimizers ----------------------------------------------------------------------------
 
 CLONES

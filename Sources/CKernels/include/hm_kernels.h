@@ -42,6 +42,14 @@ void hm_scale_rows(float *m, const float *scale, int64_t rows, int64_t cols);
 /// m[r, :] = row[:] for every r (the bias of an affine map, before a GEMM with beta = 1).
 void hm_broadcast_row(float *m, const float *row, int64_t rows, int64_t cols);
 
+/// out[j] += sum_r m[r, j]: the bias gradient of a layer from its per-row deltas.
+void hm_add_column_sums(const float *m, int64_t rows, int64_t cols, float *out);
+
+/// out[g, :] = sum_k w[g·K + k] · x[g·K + k, :] for groups of K rows (an importance-weighted
+/// average of the K samples drawn for one data point).
+void hm_weighted_group_sum(const float *x, const float *w, int64_t groups, int64_t K, int64_t cols,
+                           float *out);
+
 /// Adam ascent step: m, v updated in place; p += lr · (m / c1) / (sqrt(v / c2) + eps),
 /// with c1 = 1 − beta1^t and c2 = 1 − beta2^t.
 void hm_adam(float *p, const float *g, float *m, float *v, int64_t n, float lr, float beta1,

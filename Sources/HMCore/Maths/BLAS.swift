@@ -1,0 +1,26 @@
+import CBLAS
+
+/// The matrix products of the training step, all through OpenBLAS's `cblas_sgemm`.
+public enum BLAS {
+    /// c = alpha · op(a) · op(b) + beta · c, with op a transpose when asked.
+    /// Shapes are read from the matrices (row-major); a mismatch is a programming error.
+    public static func gemm(_ a: Matrix, transposeA: Bool = false, _ b: Matrix,
+                            transposeB: Bool = false, into c: Matrix,
+                            alpha: Float = 1, beta: Float = 0) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        let kb = transposeB ? b.cols : b.rows
+        precondition(k == kb && c.rows == m && c.cols == n,
+                     "gemm shapes: [\(m)×\(k)]·[\(kb)×\(n)] into [\(c.rows)×\(c.cols)]")
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if beta != 1 { for i in 0..<c.count { c.data[i] *= beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a.data, Int32(a.cols),
+                    b.data, Int32(b.cols), beta, c.data, Int32(c.cols))
+    }
+}

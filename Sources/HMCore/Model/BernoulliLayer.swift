@@ -1,0 +1,65 @@
+import CKernels
+
+/// A sigmoid belief layer: each unit is on with probability σ(a), a = W·in + b.
+/// log p(s) = s·a − softplus(a); ∂ log p / ∂a = s − σ(a).
+public final class BernoulliLayer: ConditionalLayer {
+    public let inWidth: Int
+    public let outWidth: Int
+    public var deltaWidth: Int { outWidth }
+    /// [out, in], row-major as in PyTorch's Linear; nil for the prior.
+    public let weight: Matrix?
+    public let bias: Matrix
+    let weightGradient: Matrix?
+    let biasGradient: Matrix
+
+    public static func parameterShapes(prefix: String, inWidth: Int, outWidth: Int) -> [(name: String, shape: [Int])] {
+        inWidth == 0 ? [("\(prefix).logits", [outWidth])]
+            : [("\(prefix).weight", [outWidth, inWidth]), ("\(prefix).bias", [outWidth])]
+    }
+
+    public init(store: ParameterStore, prefix: String, inWidth: Int, outWidth: Int) {
+        self.inWidth = inWidth
+        self.outWidth = outWidth
+        if inWidth == 0 {
+            weight = nil
+            weightGradient = nil
+            bias = store.value("\(prefix).logits")
+            biasGradient = store.gradient("\(prefix).logits")
+        } else {
+            weight = store.value("\(prefix).weight")
+            weightGradient = store.gradient("\(prefix).weight")
+            bias = store.value("\(prefix).bias")
+            biasGradient = store.gradient("\(prefix).bias")
+        }
+    }
+
+    public func preactivation(_ input: Matrix?, into pre: Matrix) {
+        hm_broadcast_row(pre.data, bias.data, Int64(pre.rows), Int64(outWidth))
+        if let weight, let input {
+            BLAS.gemm(input, weight, transposeB: true, into: pre, beta: 1)  // [n,in]·[in,out]
+        }
+    }
+
+    public func sample(pre: Matrix, every: Int, into value: Matrix, stream: RandomStream,
+                       tag: UInt32, firstIndex: Int) {
+        hm_bernoulli_sample(pre.data, Int64(every), value.data, Int64(value.rows), Int64(outWidth),
+                            stream.key, tag, stream.step, UInt32(truncatingIfNeeded: firstIndex))
+    }
+
+    public func score(pre: Matrix, preEvery: Int, value: Matrix, valueEvery: Int, rows: Int,
+                      delta: Matrix?, logProb: UnsafeMutablePointer<Double>?) {
+        hm_bernoulli_score(pre.data, Int64(preEvery), value.data, Int64(valueEvery), delta?.data,
+                           logProb, Int64(rows), Int64(outWidth))
+    }
+
+    public func accumulateGradient(delta: Matrix, input: Matrix?) {
+        if let weightGradient, let input {
+            BLAS.gemm(delta, transposeA: true, input, into: weightGradient, beta: 1)  // [out,n]·[n,in]
+        }
+        hm_add_column_sums(delta.data, Int64(delta.rows), Int64(outWidth), biasGradient.data)
+    }
+
+    public func mean(pre: Matrix, into out: Matrix) {
+        hm_sigmoid(pre.data, out.data, Int64(out.count))
+    }
+}

@@ -1,0 +1,33 @@
+/// One conditional distribution of a Helmholtz machine, `p(out | in) = D(W·in + b)`: the seam
+/// that every algorithm is written against. An algorithm never knows which distribution D a
+/// layer uses; it draws (`sample`), scores (`score`) and asks for the gradient of the score.
+///
+/// Rows are examples. `every` arguments let several rows share one row of their operand: the
+/// K importance samples of one data point share its recognition pre-activation and its pixels.
+public protocol ConditionalLayer: AnyObject {
+    /// Width of the conditioning input; 0 for the top prior, whose pre-activation is its bias.
+    var inWidth: Int { get }
+    var outWidth: Int { get }
+    /// Width of `delta`: the gradient of log D with respect to D's per-row parameters.
+    var deltaWidth: Int { get }
+    /// Names and shapes of the tensors this layer trains, under `prefix`.
+    static func parameterShapes(prefix: String, inWidth: Int, outWidth: Int) -> [(name: String, shape: [Int])]
+
+    /// pre = input · Wᵀ + b, shape [rows, outWidth]. The prior takes no input and fills one row.
+    func preactivation(_ input: Matrix?, into pre: Matrix)
+
+    /// value[r] ~ D(pre[r / every]); draw r uses sample index `firstIndex + r` of `tag`.
+    func sample(pre: Matrix, every: Int, into value: Matrix, stream: RandomStream, tag: UInt32,
+                firstIndex: Int)
+
+    /// logProb[r] += log D(value[r / valueEvery] | pre[r / preEvery]) for r < rows, and, if
+    /// `delta` is given, delta[r] = ∂ log D / ∂(D's parameters of row r).
+    func score(pre: Matrix, preEvery: Int, value: Matrix, valueEvery: Int, rows: Int,
+               delta: Matrix?, logProb: UnsafeMutablePointer<Double>?)
+
+    /// Adds Σ_r of the parameter gradient for per-row `delta` given `input` (nil for the prior).
+    func accumulateGradient(delta: Matrix, input: Matrix?)
+
+    /// E[value | pre], for pictures of what the model generates.
+    func mean(pre: Matrix, into: Matrix)
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A Helmholtz machine (DESIGN §1): layers numbered from the data (0) upwards, widths
+/// `[784, 200, 200, 10]` meaning x ← h1 ← h2 ← h3.
+///
+/// - generative: a prior on the top layer, then `generative[l] = p(h_l | h_{l+1})`;
+/// - recognition: `recognition[l] = q(h_{l+1} | h_l)`.
+/// Parameter names are those of the checkpoint format (`generative.0.weight`, …).
+public final class HelmholtzMachine: @unchecked Sendable {
+    public let widths: [Int]
+    public let store: ParameterStore
+    public let prior: ConditionalLayer
+    public let generative: [ConditionalLayer]
+    public let recognition: [ConditionalLayer]
+
+    /// Number of latent layers (L).
+    public var depth: Int { widths.count - 1 }
+
+    public init(widths: [Int]) {
+        precondition(widths.count >= 2 && widths.allSatisfy { $0 > 0 }, "layers \(widths)")
+        self.widths = widths
+        let L = widths.count - 1
+        var shapes = BernoulliLayer.parameterShapes(prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
+        for l in 0..<L {
+            shapes += BernoulliLayer.parameterShapes(prefix: "generative.\(l)", inWidth: widths[l + 1], outWidth: widths[l])
+        }
+        for l in 0..<L {
+            shapes += BernoulliLayer.parameterShapes(prefix: "recognition.\(l)", inWidth: widths[l], outWidth: widths[l + 1])
+        }
+        let store = ParameterStore(shapes)
+        self.store = store
+        prior = BernoulliLayer(store: store, prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
+        generative = (0..<L).map {
+            BernoulliLayer(store: store, prefix: "generative.\($0)", inWidth: widths[$0 + 1], outWidth: widths[$0])
+        }
+        recognition = (0..<L).map {
+            BernoulliLayer(store: store, prefix: "recognition.\($0)", inWidth: widths[$0], outWidth: widths[$0 + 1])
+        }
+    }
+
+    /// Weights ~ N(0, 1/(fan_in + fan_out)), biases 0; the visible bias, if the data's pixel
+    /// means are given, at their logits (so that training starts from the right marginals).
+    public func initialize(seed: UInt64, pixelMeans: [Float]? = nil) {
+        store.values.fill(0)
+        let stream = RandomStream(key: seed, purpose: .initialize, step: 0)
+        for (i, e) in store.entries.enumerated() where e.shape.count == 2 {
+            let w = store.value(e.name)
+            let scale = Float(1 / Double(e.shape[0] + e.shape[1]).squareRoot())
+            for r in 0..<w.rows {
+                stream.normals(tag: UInt32(i), index: r, into: w.row(r), count: w.cols)
+                for c in 0..<w.cols { w.row(r)[c] *= scale }
+            }
+        }
+        if let pixelMeans {
+            precondition(pixelMeans.count == widths[0])
+            let bias = store.value("generative.0.bias")
+            for (j, m) in pixelMeans.enumerated() {
+                let p = min(max(Double(m), 1e-3), 1 - 1e-3)
+                bias.data[j] = Float(log(p / (1 - p)))
+            }
+        }
+    }
+
+    /// Exact copy of another machine's parameters (same widths).
+    public func copyParameters(from other: HelmholtzMachine) {
+        precondition(other.widths == widths)
+        store.values.copy(from: other.store.values)
+    }
+}
