@@ -13,14 +13,14 @@ public struct Dataset: Sendable {
     /// Pixels per example (784 for MNIST).
     public let width: Int
     /// How one example is drawn as an image (sample PNGs); rows × cols == width.
-    public let imageShape: (rows: Int, cols: Int)
+    public let imageShape: ImageShape
     public let train: [Float]
     public let valid: [Float]?
     public let test: [Float]?
 
-    public init(name: String, imageShape: (rows: Int, cols: Int), train: [Float],
+    public init(name: String, imageShape: ImageShape, train: [Float],
                 valid: [Float]? = nil, test: [Float]? = nil) {
-        let width = imageShape.rows * imageShape.cols
+        let width = imageShape.pixels
         precondition(width > 0, "Dataset \(name): empty image shape")
         for split in [train, valid ?? [], test ?? []] {
             precondition(split.count % width == 0, "Dataset \(name): \(split.count) pixels are not rows of \(width)")

@@ -36,7 +36,7 @@ enum ImageFiles {
             let images = try Images.read(file)
             guard images.imageShape == train.imageShape else {
                 throw DataError(path: file, field: "header",
-                                "expected images of \(train.imageShape.rows)×\(train.imageShape.cols) like \(trainPath), found \(images.imageShape.rows)×\(images.imageShape.cols)")
+                                "expected images of \(train.imageShape) like \(trainPath), found \(images.imageShape)")
             }
             return images.pixels
         }

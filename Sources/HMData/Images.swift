@@ -2,8 +2,8 @@
 struct Images {
     var pixels: [Float]
     var count: Int
-    var imageShape: (rows: Int, cols: Int)
-    var width: Int { imageShape.rows * imageShape.cols }
+    var imageShape: ImageShape
+    var width: Int { imageShape.pixels }
 
     /// Shapes: `[N, rows, cols]`; `[N, pixels]` (drawn square when pixels is a square, else as
     /// one row); `[N, rows, a, b…]` (drawn rows × (a·b…)). `[N]` is a labels file and refused.
@@ -16,8 +16,8 @@ struct Images {
         }
         let width = shape.dropFirst().reduce(1, *)
         let side = Int(Double(width).squareRoot().rounded())
-        let imageShape = shape.count > 2 ? (shape[1], width / shape[1])
-            : side * side == width ? (side, side) : (1, width)
+        let imageShape = shape.count > 2 ? ImageShape(rows: shape[1], cols: width / shape[1])
+            : side * side == width ? ImageShape(rows: side, cols: side) : ImageShape(rows: 1, cols: width)
         return Images(pixels: try PixelScale.greyLevels(of: array, path: path), count: shape[0],
                       imageShape: imageShape)
     }

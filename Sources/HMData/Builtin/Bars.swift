@@ -23,7 +23,7 @@ public enum Bars {
         let splits = counts.map { split, count in
             images(size: size, count: count, splitIndex: UInt32(Dataset.Split.allCases.firstIndex(of: split)!))
         }
-        return Dataset(name: "bars:\(size)", imageShape: (size, size),
+        return Dataset(name: "bars:\(size)", imageShape: ImageShape(rows: size, cols: size),
                        train: splits[0], valid: splits[1], test: splits[2])
     }
 

@@ -11,7 +11,7 @@ import Foundation
 /// test = 1597..<1797.
 public enum Digits {
     public static let count = 1797
-    public static let imageShape = (rows: 8, cols: 8)
+    public static let imageShape = ImageShape(rows: 8, cols: 8)
     static let splitRanges: [Range<Int>] = [0..<1397, 1397..<1597, 1597..<1797]
 
     /// All 1,797 images, decoded once.
