@@ -8,6 +8,7 @@ public struct HMDist: ParsableCommand {
         abstract: "Train Helmholtz machines with wake-sleep and reweighted wake-sleep over MPI.",
         version: "0.1.0",
         subcommands: [
+            TrainCommand.self,
             CheckBLASCommand.self,
         ]
     )

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import HMCheckpoint
+import HMComm
+import HMCore
+import HMData
+
+/// `hm-dist train`: the flags of DESIGN §6; each overrides the same key of `--config`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a Helmholtz machine.")
+
+    @Option(help: "YAML file with the same keys as these flags (flags win).") var config: String?
+    @Option(help: "IDX directory or images file, or a built-in set: digits, bars, bars:N.") var data: String?
+    @Option(help: "Real-valued data to 0/1: none, threshold or stochastic.") var binarize: String?
+    @Option(help: "Layer widths, data first, e.g. 784,200,200,10.") var layers: String?
+    @Option(help: "ws, rws (nws, nrws, ddc in later versions).") var algorithm: String?
+    @Option(help: "Importance samples K per data point (rws).") var samples: Int?
+    @Option(help: "Global batch size (split across ranks).") var batch: Int?
+    @Option(help: "Dreams per step for the sleep phase (default: the batch size).") var dreams: Int?
+    @Option(help: "adam or sgd (with momentum).") var optimizer: String?
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "SGD momentum.") var momentum: Double?
+    @Option(help: "Total epochs.") var epochs: Int?
+    @Option(help: "Total steps (instead of epochs).") var steps: Int?
+    @Option(help: "Seed of every random draw of the run.") var seed: UInt64?
+    @Option(name: .customLong("run-dir"), help: "Directory of the run: config.yaml, metrics.jsonl, checkpoints/.") var runDir: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every S steps (0: only at the end).") var checkpointEvery: Int?
+    @Option(help: "Committed checkpoints kept.") var keep: Int?
+    @Option(help: "never, auto (newest good checkpoint of --run-dir) or a checkpoint path.") var resume: String?
+    @Option(help: "Ranks as threads of this process (single-node test mode).") var ranks: Int?
+    @Option(help: "BLAS threads per rank.") var threads: Int?
+    @Flag(help: "World-size-independent results, bit for bit.") var reproducible = false
+    @Option(name: .customLong("eval-every"), help: "Estimate the validation log-likelihood every S steps (0: only at the end).") var evalEvery: Int?
+    @Option(name: .customLong("eval-samples"), help: "Importance samples for the validation estimate.") var evalSamples: Int?
+    @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
+
+    func run() throws {
+        do { try train() } catch let e as ExitCode { throw e } catch {
+            FileHandle.standardError.write(Data("hm-dist train: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    var flags: RunConfig {
+        get throws {
+            var c = RunConfig()
+            c.data = data; c.binarize = binarize; c.algorithm = algorithm; c.samples = samples
+            c.batch = batch; c.dreams = dreams; c.optimizer = optimizer; c.lr = lr; c.momentum = momentum
+            c.epochs = epochs; c.steps = steps; c.seed = seed; c.runDir = runDir
+            c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
+            c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
+            c.evalSamples = evalSamples; c.logEvery = logEvery
+            if let layers {
+                let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !widths.contains(nil) else {
+                    throw ConfigError(path: "command line", field: "layers", "expected comma-separated widths like 784,200,200,10, found \(layers)")
+                }
+                c.layers = widths.map { $0! }
+            }
+            return c
+        }
+    }
+
+    func train() throws {
+        let fromFile = try config.map(RunConfig.load(path:)) ?? RunConfig()
+        let settings = try Settings(fromFile.overridden(by: flags), source: config ?? "command line")
+        guard settings.ranks == 1 else {
+            throw ConfigError(path: "command line", field: "ranks", "only a world of one is available in this version")
+        }
+        BLASKernel.setThreads(settings.threads)
+        let comm: Communicator = SingleProcessCommunicator()
+        try TrainingRun(settings: settings, comm: comm).run()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Everything of a run in one directory (DESIGN §6): `config.yaml`, `metrics.jsonl`,
+/// `checkpoints/`. Written by rank 0 only.
+public struct RunDirectory {
+    public let path: String
+    public var checkpoints: String { path + "/checkpoints" }
+    public var metrics: String { path + "/metrics.jsonl" }
+
+    public init(_ path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(path: path, field: "run-dir", "cannot create the directory: \(error.localizedDescription)")
+        }
+    }
+
+    public func writeConfig(_ config: RunConfig) throws {
+        let file = path + "/config.yaml"
+        do { try config.yaml().write(toFile: file, atomically: true, encoding: .utf8) } catch {
+            throw ConfigError(path: file, field: "file", "cannot be written: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Appends one JSON object per line to `metrics.jsonl`.
+public final class MetricsLog {
+    let handle: FileHandle?
+
+    /// `append` keeps earlier lines (a resumed run); otherwise the file starts empty.
+    public init(path: String?, append: Bool) throws {
+        guard let path else { handle = nil; return }
+        if !append || !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw ConfigError(path: path, field: "file", "cannot be created")
+            }
+        }
+        guard let h = FileHandle(forWritingAtPath: path) else {
+            throw ConfigError(path: path, field: "file", "cannot be opened for writing")
+        }
+        h.seekToEndOfFile()
+        handle = h
+    }
+
+    public func write(_ record: [String: Any]) {
+        guard let handle, let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+}
+
+/// The human progress report: a line rewritten in place on a terminal, plain periodic lines
+/// otherwise (logs of batch jobs).
+public struct Progress {
+    public let isTerminal = isatty(STDOUT_FILENO) != 0
+
+    public init() {}
+
+    public func report(step: Int, total: Int, epoch: Int, rate: Double, bound: Double, elapsed: Double, final: Bool = false) {
+        let eta = rate > 0 && step < total ? Double(total - step) * elapsed / Double(max(step, 1)) : 0
+        let line = String(format: "step %d/%d  epoch %d  %.0f points/s  bound %.3f  elapsed %@  ETA %@",
+                          step, total, epoch, rate, bound, Progress.duration(elapsed), Progress.duration(eta))
+        if isTerminal {
+            print("\r" + line + "   ", terminator: final ? "\n" : "")
+            fflush(stdout)
+        } else {
+            print(line)
+        }
+    }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+}

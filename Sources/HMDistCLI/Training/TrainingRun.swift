@@ -1,0 +1,121 @@
+import Foundation
+import HMCheckpoint
+import HMComm
+import HMCore
+import HMData
+
+/// One `train` invocation on one rank: data, model, optional resume, the step loop with its
+/// metrics, validation estimates and checkpoints, and the final model.
+struct TrainingRun {
+    let settings: Settings
+    let comm: Communicator
+
+    var isLeader: Bool { comm.rank == 0 }
+
+    func say(_ text: String) { if isLeader { print(text) } }
+
+    func run() throws {
+        let data = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
+        let widths = settings.layers ?? [data.width, 200, 200, 10]
+        guard widths[0] == data.width else {
+            throw ConfigError(path: settings.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
+        }
+        let train = Matrix(rows: data.trainCount, cols: data.width, values: data.train)
+        let valid = data.valid.map { Matrix(rows: data.validCount, cols: data.width, values: $0) }
+        let machine = HelmholtzMachine(widths: widths)
+        machine.initialize(seed: settings.seed, pixelMeans: Self.columnMeans(train))
+        let trainer = try Trainer(settings: settings, machine: machine, train: train, comm: comm)
+
+        let runDir = try settings.runDir.map(RunDirectory.init)
+        let store = runDir.map { CheckpointStore($0.checkpoints, keep: settings.keep) }
+        let resumed = try resume(trainer, runDir: runDir)
+        if isLeader { try runDir?.writeConfig(settings.config) }
+        let metrics = try MetricsLog(path: isLeader ? runDir?.metrics : nil, append: resumed)
+        let architecture = ModelCheckpoint.architecture(machine, imageShape: (data.imageShape.rows, data.imageShape.cols))
+
+        say("hm-dist train: \(settings.algorithm.rawValue) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer) lr \(settings.lr)")
+        say("world size \(comm.size); BLAS: \(BLASKernel.info)")
+        say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
+
+        func save() throws {
+            guard let store, isLeader else { return }
+            let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
+                                      config: settings.config.json, architecture: architecture)
+            try store.save(info, tensors: ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer))
+        }
+
+        let progress = Progress()
+        let start = Date()
+        var windowStart = Date(), windowSteps = 0, bound = 0.0
+        while trainer.step < trainer.totalSteps {
+            let (wake, sleep) = try trainer.runStep()
+            bound = wake
+            windowSteps += 1
+            let s = trainer.step
+            let logNow = s % settings.logEvery == 0 || s == trainer.totalSteps
+            let evalNow = settings.evalEvery > 0 && s % settings.evalEvery == 0 && valid != nil
+            if logNow || evalNow {
+                let now = Date()
+                let rate = Double(windowSteps * settings.batch) / now.timeIntervalSince(windowStart)
+                var record: [String: Any] = ["step": s, "epoch": trainer.epoch, "time": now.timeIntervalSince(start),
+                                             "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep]
+                if evalNow, let valid {
+                    record["valid_log_likelihood"] = try trainer.evaluate(valid, samples: settings.evalSamples)
+                    record["valid_samples"] = settings.evalSamples
+                }
+                metrics.write(record)
+                if isLeader && logNow {
+                    progress.report(step: s, total: trainer.totalSteps, epoch: trainer.epoch, rate: rate, bound: bound,
+                                    elapsed: now.timeIntervalSince(start), final: s == trainer.totalSteps)
+                }
+                windowStart = Date()
+                windowSteps = 0
+            }
+            if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
+        }
+        try save()
+        if let valid {
+            let ll = try trainer.evaluate(valid, samples: settings.evalSamples)
+            metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
+                           "valid_log_likelihood": ll, "valid_samples": settings.evalSamples])
+            say(String(format: "held-out (valid) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
+        }
+        if let runDir { say("model: \(runDir.checkpoints)") }
+    }
+
+    /// Restores parameters, optimizer and position from a checkpoint when `--resume` asks.
+    /// Returns whether it did.
+    func resume(_ trainer: Trainer, runDir: RunDirectory?) throws -> Bool {
+        let path: String
+        switch settings.resume {
+        case "never": return false
+        case "auto":
+            guard let runDir, !CheckpointReader.committedSteps(in: runDir.checkpoints).isEmpty else { return false }
+            path = runDir.checkpoints
+        default: path = settings.resume
+        }
+        let (checkpoint, skipped) = try CheckpointReader.loadNewestValid(path)
+        for problem in skipped { say("resume: skipped \(problem)") }
+        let (stored, _) = try ModelCheckpoint.machine(from: checkpoint)
+        guard stored.widths == trainer.machine.widths else {
+            throw ConfigError(path: checkpoint.directory, field: "architecture.layers",
+                              "the checkpoint has layers \(stored.widths), the run asks for \(trainer.machine.widths)")
+        }
+        let storedAlgorithm = checkpoint.manifest.config["algorithm"]?.stringValue
+        guard storedAlgorithm == settings.algorithm.rawValue else {
+            throw ConfigError(path: checkpoint.directory, field: "config.algorithm",
+                              "the checkpoint was trained with \(storedAlgorithm ?? "?"), the run asks for \(settings.algorithm.rawValue)")
+        }
+        trainer.machine.copyParameters(from: stored)
+        try ModelCheckpoint.restore(trainer.optimizer, machine: trainer.machine, from: checkpoint)
+        trainer.step = checkpoint.manifest.step
+        say("resumed from \(checkpoint.directory) (step \(trainer.step))")
+        return true
+    }
+
+    static func columnMeans(_ m: Matrix) -> [Float] {
+        var sum = [Double](repeating: 0, count: m.cols)
+        for r in 0..<m.rows { for j in 0..<m.cols { sum[j] += Double(m[r, j]) } }
+        return sum.map { Float($0 / Double(max(m.rows, 1))) }
+    }
+}
