@@ -11,17 +11,10 @@ public enum DurableFile {
         guard fd >= 0 else { throw failure(path, "open for writing") }
         var closed = false
         defer { if !closed { close(fd) } }
-        try bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(path, "write")
-                }
-                done += written
-            }
+        let written = try bytes.withUnsafeBytes { buffer in
+            try transfer(buffer.count, path, "write") { Glibc.write(fd, buffer.baseAddress! + $0, buffer.count - $0) }
         }
+        guard written == bytes.count else { throw CheckpointError(.io, path: path, "write made no progress") }
         guard fsync(fd) == 0 else { throw failure(path, "fsync") }
         closed = true
         guard close(fd) == 0 else { throw failure(path, "close") }
@@ -37,18 +30,8 @@ public enum DurableFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure(path, "fstat") }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let count = try bytes.withUnsafeMutableBytes { buffer -> Int in
-            var done = 0
-            while done < buffer.count {
-                let got = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(path, "read")
-                }
-                if got == 0 { break }
-                done += got
-            }
-            return done
+        let count = try bytes.withUnsafeMutableBytes { buffer in
+            try transfer(buffer.count, path, "read") { Glibc.read(fd, buffer.baseAddress! + $0, buffer.count - $0) }
         }
         bytes.removeSubrange(count...)
         return bytes
@@ -96,6 +79,23 @@ public enum DurableFile {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int(info.st_size)
+    }
+
+    /// Repeats `call(bytesDone)` (one read or write) until `count` bytes are done or it
+    /// moves nothing, retrying on EINTR; returns the bytes done.
+    private static func transfer(_ count: Int, _ path: String, _ operation: String,
+                                 _ call: (Int) -> Int) throws -> Int {
+        var done = 0
+        while done < count {
+            let moved = call(done)
+            if moved < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, operation)
+            }
+            if moved == 0 { break }
+            done += moved
+        }
+        return done
     }
 
     private static func failure(_ path: String, _ operation: String) -> CheckpointError {
