@@ -23,7 +23,12 @@ public enum Binarization: String, CaseIterable, Sendable {
         case .none:
             return pixels
         case .threshold:
-            return pixels.map { $0 >= 0.5 ? 1 : 0 }
+            return pixels.withUnsafeBufferPointer { source in
+                [Float](unsafeUninitializedCapacity: source.count) { out, initialized in
+                    for i in 0..<source.count { out[i] = source[i] >= 0.5 ? 1 : 0 }
+                    initialized = source.count
+                }
+            }
         case .stochastic:
             let splitIndex = UInt32(Dataset.Split.allCases.firstIndex(of: split)!)
             var uniforms = [Float](repeating: 0, count: width)

@@ -69,9 +69,8 @@ public struct Dataset: Sendable {
 
     static func isBinary(_ pixels: [Float]) -> Bool {
         pixels.withUnsafeBufferPointer { buffer in
-            var ok = true
-            for v in buffer { ok = ok && (v == 0 || v == 1) }
-            return ok
+            for v in buffer where v != 0 && v != 1 { return false }
+            return true
         }
     }
 }

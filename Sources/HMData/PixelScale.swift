@@ -6,14 +6,9 @@
 /// must lie in [0, 1]. Anything else is an error rather than a guess.
 enum PixelScale {
     static func greyLevels(of images: IDXArray, path: String) throws -> [Float] {
-        var pixels = images.floats()
+        if images.elementType == .uint8 { return bytesToGreyLevels(images.payload) }
+        let pixels = images.floats()
         let (low, high) = range(pixels)
-        if images.elementType == .uint8, high > 1 {
-            pixels.withUnsafeMutableBufferPointer { buffer in
-                for i in buffer.indices { buffer[i] /= 255 }
-            }
-            return pixels
-        }
         let expected = images.elementType.isInteger
             ? "expected ubyte 0..255 or integer 0/1 pixels"
             : "expected float pixels in [0, 1]"
@@ -21,6 +16,21 @@ enum PixelScale {
             throw DataError(path: path, field: "data", "\(expected), found values from \(low) to \(high)")
         }
         return pixels
+    }
+
+    /// Ubyte pixels in one pass through a 256-entry table (v / 255 when any byte is above 1,
+    /// else v), the hot path of loading MNIST.
+    private static func bytesToGreyLevels(_ bytes: [UInt8]) -> [Float] {
+        let scaled = (bytes.max() ?? 0) > 1
+        let table = (0..<256).map { scaled ? Float($0) / 255 : Float($0) }
+        return bytes.withUnsafeBufferPointer { source in
+            table.withUnsafeBufferPointer { table in
+                [Float](unsafeUninitializedCapacity: source.count) { out, initialized in
+                    for i in 0..<source.count { out[i] = table[Int(source[i])] }
+                    initialized = source.count
+                }
+            }
+        }
     }
 
     /// Minimum and maximum; NaN makes both NaN so the range check above fails.
