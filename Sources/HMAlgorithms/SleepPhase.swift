@@ -7,7 +7,8 @@ public final class SleepPhase {
     public let machine: HelmholtzMachine
     /// dream[l]: [D, w_l], dream[0] is x′.
     public let dream: [Matrix]
-    let pPre: [Matrix]
+    /// pPre[l]: the pre-activation of p(h_l | h_{l+1}) for the dreams; pPre[0] is x′'s.
+    public let pPre: [Matrix]
     let qPre: [Matrix]
     let qDelta: [Matrix]
     let logQ: DoubleBuffer

@@ -9,6 +9,7 @@ public struct HMDist: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             TrainCommand.self,
+            EvalCommand.self,
             CheckBLASCommand.self,
         ]
     )

@@ -2,6 +2,10 @@ import CBLAS
 
 /// The matrix products of the training step, all through OpenBLAS's `cblas_sgemm`.
 public enum BLAS {
+    /// When set, every product's shape is recorded: `bench` replays one step's GEMMs alone to
+    /// measure the bound the step is held against.
+    nonisolated(unsafe) public static var recorder: GEMMRecorder?
+
     /// c = alpha · op(a) · op(b) + beta · c, with op a transpose when asked.
     /// Shapes are read from the matrices (row-major); a mismatch is a programming error.
     public static func gemm(_ a: Matrix, transposeA: Bool = false, _ b: Matrix,
@@ -13,6 +17,7 @@ public enum BLAS {
         let kb = transposeB ? b.cols : b.rows
         precondition(k == kb && c.rows == m && c.cols == n,
                      "gemm shapes: [\(m)×\(k)]·[\(kb)×\(n)] into [\(c.rows)×\(c.cols)]")
+        recorder?.calls.append(GEMMCall(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
         if m == 0 || n == 0 { return }
         if k == 0 {
             if beta != 1 { for i in 0..<c.count { c.data[i] *= beta } }
@@ -23,4 +28,16 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a.data, Int32(a.cols),
                     b.data, Int32(b.cols), beta, c.data, Int32(c.cols))
     }
+}
+
+/// The shape of one `BLAS.gemm` call.
+public struct GEMMCall: Sendable, Equatable {
+    public let m: Int, n: Int, k: Int
+    public let transposeA: Bool, transposeB: Bool
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+public final class GEMMRecorder: @unchecked Sendable {
+    public var calls: [GEMMCall] = []
+    public init() {}
 }

@@ -35,10 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
 
     func run() throws {
-        do { try train() } catch let e as ExitCode { throw e } catch {
-            FileHandle.standardError.write(Data("hm-dist train: error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try reportingErrors("train") { try train() }
     }
 
     var flags: RunConfig {

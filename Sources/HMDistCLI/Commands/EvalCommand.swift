@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import HMAlgorithms
+import HMCheckpoint
+import HMCore
+import HMData
+
+/// `hm-dist eval`: the importance-sampled (or, for small models, exact) log-likelihood of a
+/// stored model on a data split.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Log-likelihood of a checkpoint on a data split.")
+
+    @Option(help: "Run directory, its checkpoints/ directory, or one step-N/ directory.") var checkpoint: String
+    @Option(help: "Data spec (default: the data the model was trained on).") var data: String?
+    @Option(help: "none, threshold or stochastic (default: as in training).") var binarize: String?
+    @Option(help: "train, valid or test.") var split = "test"
+    @Option(help: "Importance samples K per data point.") var samples = 5000
+    @Flag(help: "Exact log p(x) by enumerating every latent state (small models only).") var exact = false
+    @Option(help: "Evaluate only the first N points of the split.") var limit: Int?
+    @Option(help: "Seed of the importance samples.") var seed: UInt64 = 1
+    @Option(help: "Threads, each scoring its share of the points.") var threads = 1
+    @Flag(help: "One JSON object on stdout.") var json = false
+
+    func run() throws {
+        try reportingErrors("eval") {
+            let ckpt = try CheckpointReader.load(checkpoint)
+            let (machine, _) = try ModelCheckpoint.machine(from: ckpt)
+            let config = ckpt.manifest.config
+            let spec = data ?? config["data"]?.stringValue ?? "digits"
+            let bin = binarize ?? config["binarize"]?.stringValue ?? "none"
+            guard let binarization = Binarization(rawValue: bin) else {
+                throw ConfigError(path: "command line", field: "binarize", "expected none, threshold or stochastic, found \(bin)")
+            }
+            let dataset = try DataSource.load(spec: spec, binarize: binarization)
+            guard dataset.width == machine.widths[0] else {
+                throw ConfigError(path: spec, field: "data", "the model has \(machine.widths[0]) visible units, the data \(dataset.width) pixels")
+            }
+            var values = try dataset.split(named: split)
+            var count = values.count / dataset.width
+            if let limit, limit < count { count = max(limit, 0); values = Array(values[0..<(count * dataset.width)]) }
+            guard samples > 0, threads > 0 else {
+                throw ConfigError(path: "command line", field: samples > 0 ? "threads" : "samples", "expected a positive integer")
+            }
+            let x = Matrix(rows: count, cols: dataset.width, values: values)
+            let started = Date()
+            let lls: [Double]
+            if exact {
+                lls = try ExactLogLikelihood.logLikelihoods(machine, data: x)
+            } else {
+                BLASKernel.setThreads(1)
+                lls = Self.importance(machine, x, samples: samples, seed: seed, threads: threads)
+            }
+            let mean = lls.reduce(0, +) / Double(max(count, 1))
+            let sd = (lls.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
+            let seconds = Date().timeIntervalSince(started)
+            if json {
+                let record: [String: Any] = [
+                    "log_likelihood": mean, "count": count, "method": exact ? "exact" : "importance",
+                    "samples": exact ? 0 : samples, "split": split, "data": spec, "checkpoint": ckpt.directory,
+                    "step": ckpt.manifest.step, "standard_error": sd / Double(max(count, 1)).squareRoot(), "seconds": seconds,
+                ]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                let how = exact ? "exact" : "importance-sampled, K = \(samples)"
+                print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
+                             mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
+            }
+        }
+    }
+
+    /// Points split across threads; the draws are keyed by global point index, so the result
+    /// does not depend on the thread count.
+    static func importance(_ machine: HelmholtzMachine, _ x: Matrix, samples: Int, seed: UInt64, threads: Int) -> [Double] {
+        let estimator = ImportanceLogLikelihood(samples: samples, seed: seed)
+        let results = ResultSlots(threads)
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lo = x.rows * t / threads, hi = x.rows * (t + 1) / threads
+            let part = Matrix(view: x.row(lo), rows: hi - lo, cols: x.cols, owner: x)
+            results.set(t, estimator.logLikelihoods(machine, data: part, firstIndex: lo))
+        }
+        return results.joined
+    }
+}
+
+/// One result slot per thread, filled concurrently.
+final class ResultSlots: @unchecked Sendable {
+    private var slots: [[Double]]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: [], count: n) }
+    func set(_ i: Int, _ v: [Double]) { lock.lock(); slots[i] = v; lock.unlock() }
+    var joined: [Double] { slots.flatMap { $0 } }
+}
+
+/// Runs a command body; a thrown error is printed as `hm-dist <command>: error: …` and exits 1.
+func reportingErrors(_ command: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let e as ExitCode { throw e } catch {
+        FileHandle.standardError.write(Data("hm-dist \(command): error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
