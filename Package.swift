@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: vectorFlags),
         .target(name: "HMCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "HMAlgorithms", dependencies: ["HMCore"]),
-        .target(name: "HMData", dependencies: ["CZlib", "CKernels"]),
+        .target(name: "HMData", dependencies: ["CZlib", "CKernels"], exclude: ["Builtin/DIGITS-ATTRIBUTION.md"]),
         .target(name: "HMCheckpoint", dependencies: ["CZstd"]),
         .target(name: "HMComm", dependencies: ["CMPI"]),
         .target(name: "HMDistCLI", dependencies: [

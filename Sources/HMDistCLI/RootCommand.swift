@@ -10,6 +10,7 @@ public struct HMDist: ParsableCommand {
         subcommands: [
             TrainCommand.self,
             EvalCommand.self,
+            SampleCommand.self,
             CheckBLASCommand.self,
         ]
     )
