@@ -11,6 +11,7 @@ public struct HMDist: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             SampleCommand.self,
+            BenchCommand.self,
             CheckBLASCommand.self,
         ]
     )

@@ -65,6 +65,7 @@ public struct Progress {
             fflush(stdout)
         } else {
             print(line)
+            fflush(stdout)  // batch logs are files: show progress as it happens
         }
     }
 

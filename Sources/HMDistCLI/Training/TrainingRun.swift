@@ -12,7 +12,7 @@ struct TrainingRun {
 
     var isLeader: Bool { comm.rank == 0 }
 
-    func say(_ text: String) { if isLeader { print(text) } }
+    func say(_ text: String) { if isLeader { print(text); fflush(stdout) } }
 
     func run() throws {
         let data = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
@@ -38,7 +38,8 @@ struct TrainingRun {
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
 
         func save() throws {
-            guard let store, isLeader else { return }
+            // A run resumed at its final step has nothing new to save.
+            guard let store, isLeader, !store.committedSteps().contains(where: { $0.step == trainer.step }) else { return }
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
                                       config: settings.config.json, architecture: architecture)
             try store.save(info, tensors: ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer))
