@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import HMCore
+import HMData
+
+/// `hm-dist bench`: training data points per second of a DESIGN §7 workload, against the
+/// bound set by the same step's matrix products timed alone in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmark a workload (b1, b2, b3) against its GEMM bound.")
+
+    @Option(help: "b1, b2 or b3 (DESIGN §7).") var workload = "b1"
+    @Option(help: "Override the workload's algorithm (e.g. ws).") var algorithm: String?
+    @Option(help: "Data spec (default: synthetic binary data of the workload's shape).") var data: String?
+    @Option(help: "Steps per timed round.") var steps = 100
+    @Option(help: "Timed rounds; the best is reported.") var rounds = 5
+    @Option(help: "BLAS threads.") var threads = 1
+    @Flag(help: "One JSON object on stdout.") var json = false
+
+    func run() throws {
+        try reportingErrors("bench") {
+            guard let w = Workload.all[workload.lowercased()] else {
+                throw ConfigError(path: "command line", field: "workload", "expected b1, b2 or b3, found \(workload)")
+            }
+            guard steps > 0, rounds > 0, threads > 0 else {
+                throw ConfigError(path: "command line", field: "steps", "steps, rounds and threads must be positive")
+            }
+            var algo: Settings.Algorithm?
+            if let algorithm {
+                guard let a = Settings.Algorithm(rawValue: algorithm) else {
+                    throw ConfigError(path: "command line", field: "algorithm", "expected ws, rws, nws, nrws or ddc, found \(algorithm)")
+                }
+                algo = a
+            }
+            BLASKernel.setThreads(threads)
+            let settings = try w.settings(algorithm: algo, data: data ?? "synthetic")
+            let x: Matrix
+            if let data {
+                let d = try DataSource.load(spec: data)
+                guard d.width == w.layers[0] else {
+                    throw ConfigError(path: data, field: "data", "workload \(w.name) needs \(w.layers[0]) pixels, the data has \(d.width)")
+                }
+                x = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
+            } else {
+                x = Bench.syntheticData(width: w.layers[0])
+            }
+            let result = try Bench(workload: w, settings: settings, data: x).run(steps: steps, rounds: rounds)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print("workload \(result.workload): \(result.algorithm) \(result.layers.map(String.init).joined(separator: "-")), batch \(settings.batch), K = \(settings.samples), \(settings.dreams) dreams")
+                print("BLAS: \(BLASKernel.info)")
+                print(String(format: "%.1f MFLOP of GEMM per step; GEMMs alone: %.2f ms per step (%.1f GFLOP/s)",
+                             result.mflop_per_step, result.gemm_milliseconds_per_step, result.gemm_gflops))
+                print(String(format: "training: %.2f ms per step = %.0f points/s; GEMM bound %.0f points/s; %.1f %% of the bound",
+                             result.step_milliseconds, result.points_per_second, result.gemm_bound_points_per_second,
+                             100 * result.fraction_of_gemm_bound))
+            }
+        }
+    }
+}
