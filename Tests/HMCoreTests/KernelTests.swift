@@ -57,4 +57,17 @@ import Testing
         }
         #expect(abs(lp[0] - want) < 1e-4 * abs(want))
     }
+
+    @Test func nonFiniteDetection() {
+        var x = [Float](repeating: 1, count: 1000)
+        x[3] = .greatestFiniteMagnitude
+        x[4] = -.leastNonzeroMagnitude
+        #expect(hm_has_nonfinite(x, 1000) == 0)
+        for bad: Float in [.nan, .infinity, -.infinity] {
+            var y = x
+            y[777] = bad
+            #expect(hm_has_nonfinite(y, 1000) == 1, "\(bad) not detected")
+            #expect(hm_has_nonfinite(y, 777) == 0)
+        }
+    }
 }
