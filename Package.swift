@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "HMCoreTests", dependencies: ["HMCore", "HMAlgorithms", "CKernels"]),
         .testTarget(name: "HMDataTests", dependencies: ["HMData"]),
         .testTarget(name: "HMCheckpointTests", dependencies: ["HMCheckpoint"]),
+        .testTarget(name: "HMCommTests", dependencies: ["HMComm"]),
         .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMCore", "HMData", "HMCheckpoint"]),
     ],
     swiftLanguageModes: [.v5]
