@@ -86,10 +86,10 @@ static inline float exp_nonpositive(float x) {
     return p * scale;
 }
 
-/// log(1 + e) for e in [0, 1], corrected for the rounding of 1 + e.
-static inline float log1p_unit(float e) {
-    float y = 1.0f + e;
-    float correction = (e - (y - 1.0f)) / y;
+/// log(1 + e) for e in [0, 1], with y = 1 + e and inv = 1 / y given (the caller shares the
+/// division with the sigmoid); corrected for the rounding of 1 + e.
+static inline float log1p_unit(float e, float y, float inv) {
+    float correction = (e - (y - 1.0f)) * inv;
     int big = y > 1.41421356f;
     float x = big ? y * 0.5f - 1.0f : y - 1.0f;
     float k = big ? 1.0f : 0.0f;
@@ -109,22 +109,26 @@ static inline float log1p_unit(float e) {
     return x + p + k * 0.693359375f + correction;
 }
 
-static inline float sigmoid_from(float a, float e) { return (a >= 0.0f ? 1.0f : e) / (1.0f + e); }
-static inline float softplus_from(float a, float e) { return (a > 0.0f ? a : 0.0f) + log1p_unit(e); }
+/// With e = exp(−|a|) and inv = 1 / (1 + e): σ(a) = (a ≥ 0 ? 1 : e) · inv and
+/// softplus(a) = max(a, 0) + log(1 + e) — one exp and one division for both.
+static inline float sigmoid_from(float a, float e, float inv) { return (a >= 0.0f ? 1.0f : e) * inv; }
+static inline float softplus_from(float a, float e, float inv) {
+    return (a > 0.0f ? a : 0.0f) + log1p_unit(e, 1.0f + e, inv);
+}
 
 CLONES
 void hm_sigmoid(const float *in, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        float a = in[i];
-        out[i] = sigmoid_from(a, exp_nonpositive(-fabsf(a)));
+        float a = in[i], e = exp_nonpositive(-fabsf(a));
+        out[i] = sigmoid_from(a, e, 1.0f / (1.0f + e));
     }
 }
 
 CLONES
 void hm_softplus(const float *in, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        float a = in[i];
-        out[i] = softplus_from(a, exp_nonpositive(-fabsf(a)));
+        float a = in[i], e = exp_nonpositive(-fabsf(a));
+        out[i] = softplus_from(a, e, 1.0f / (1.0f + e));
     }
 }
 
@@ -138,9 +142,10 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
         const float *a = logits + (r / logitDiv) * cols;
         float *s = state + r * cols;
         hm_uniform(key, firstSample + (uint32_t)r, tag, step, s, cols);
+        // u < σ(a) = (a ≥ 0 ? 1 : e) / (1 + e), compared without the division.
         for (int64_t j = 0; j < cols; j++) {
-            float p = sigmoid_from(a[j], exp_nonpositive(-fabsf(a[j])));
-            s[j] = s[j] < p ? 1.0f : 0.0f;
+            float e = exp_nonpositive(-fabsf(a[j]));
+            s[j] = s[j] * (1.0f + e) < (a[j] >= 0.0f ? 1.0f : e) ? 1.0f : 0.0f;
         }
     }
 }
@@ -159,15 +164,15 @@ void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *stat
         int64_t full = cols - cols % LANES;
         for (int64_t j0 = 0; j0 < full; j0 += LANES) {
             for (int l = 0; l < LANES; l++) {
-                float x = a[j0 + l], e = exp_nonpositive(-fabsf(x));
-                acc[l] += s[j0 + l] * x - softplus_from(x, e);
-                if (d) d[j0 + l] = s[j0 + l] - sigmoid_from(x, e);
+                float x = a[j0 + l], e = exp_nonpositive(-fabsf(x)), inv = 1.0f / (1.0f + e);
+                acc[l] += s[j0 + l] * x - softplus_from(x, e, inv);
+                if (d) d[j0 + l] = s[j0 + l] - sigmoid_from(x, e, inv);
             }
         }
         for (int64_t j = full; j < cols; j++) {
-            float x = a[j], e = exp_nonpositive(-fabsf(x));
-            acc[j - full] += s[j] * x - softplus_from(x, e);
-            if (d) d[j] = s[j] - sigmoid_from(x, e);
+            float x = a[j], e = exp_nonpositive(-fabsf(x)), inv = 1.0f / (1.0f + e);
+            acc[j - full] += s[j] * x - softplus_from(x, e, inv);
+            if (d) d[j] = s[j] - sigmoid_from(x, e, inv);
         }
         if (rowLogProb) {
             // Fixed pairwise order, so the sum is the same bits on every instruction set.
