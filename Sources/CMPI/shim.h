@@ -17,5 +17,8 @@ static inline MPI_Status * _Nullable hm_mpi_status_ignore(void) { return MPI_STA
 static inline int hm_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline int hm_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int hm_mpi_success(void) { return MPI_SUCCESS; }
+static inline MPI_Errhandler _Nonnull hm_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int hm_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
+static inline int hm_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 
 #endif
