@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+
+/// The MPI communicator as users run it: `mpirun -n 2 hm-dist check-comm --json` checks every
+/// collective with known answers on both ranks. mpirun is installed by the project's
+/// scripts, so its absence is a failure, not a skip.
+@Suite(.serialized)
+struct MPITests {
+    @Test func everyCollectiveUnderMpirunWithTwoRanks() throws {
+        let run = try launch(mpirun: 2, ["check-comm", "--json"])
+        #expect(run.status == 0, "check-comm under mpirun exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report["mode"] as? String == "mpi")
+        #expect(report["world_size"] as? Int == 2)
+        #expect(report["passed"] as? Bool == true, "\(run.stdout)")
+        let checks = report["checks"] as? [[String: Any]] ?? []
+        #expect(checks.count >= 9)
+        for check in checks {
+            #expect(check["passed"] as? Bool == true, "\(check)")
+        }
+        let names = checks.compactMap { $0["name"] as? String }.joined(separator: "\n")
+        for needed in ["allreduceSum Float", "allreduceSum Double", "allreduceSum Int64",
+                       "startAllreduceSum", "broadcast 10007 bytes from rank 1", "allgather",
+                       "barrier", "same bits"] {
+            #expect(names.contains(needed), "no check named \(needed): \(names)")
+        }
+    }
+
+    /// Counts above MPI's `int` are split into chunks: the same checks with tiny chunks.
+    @Test func chunkedCallsUnderMpirun() throws {
+        let run = try launch(mpirun: 2, ["check-comm", "--json", "--max-chunk", "1000"])
+        #expect(run.status == 0, "check-comm --max-chunk under mpirun exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report["max_chunk"] as? Int == 1000)
+        #expect(report["passed"] as? Bool == true, "\(run.stdout)")
+    }
+
+    /// Started without mpirun: an MPI singleton, a world of one.
+    @Test func aBareStartIsAWorldOfOne() throws {
+        let run = try launch(mpirun: nil, ["check-comm", "--json"])
+        #expect(run.status == 0, "bare check-comm exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report["world_size"] as? Int == 1 && report["passed"] as? Bool == true)
+    }
+
+    /// The same checks on threads, through the command line.
+    @Test func theInProcessWorldThroughTheCommandLine() throws {
+        let run = try launch(mpirun: nil, ["check-comm", "--json", "--in-process", "3"])
+        #expect(run.status == 0, "check-comm --in-process 3 exited \(run.status): \(run.stderr)")
+        let report = try run.report()
+        #expect(report["mode"] as? String == "in-process")
+        #expect(report["world_size"] as? Int == 3 && report["passed"] as? Bool == true)
+    }
+
+    // MARK: Launching
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// The last line of stdout, one JSON object.
+        func report() throws -> [String: Any] {
+            let line = stdout.split(separator: "\n").last.map(String.init) ?? ""
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return try #require(object as? [String: Any], "stdout is not one JSON object: \(stdout)")
+        }
+    }
+
+    /// Runs hm-dist (under `mpirun -n ranks --oversubscribe` unless `ranks` is nil) and
+    /// collects its output; at most 120 s.
+    func launch(mpirun ranks: Int?, _ arguments: [String]) throws -> Run {
+        let executable = try #require(Self.findExecutable(), """
+            the hm-dist executable was not found next to the test binary \
+            (\(Self.testBinaryDirectory?.path ?? "?")) nor in any scratch directory of the \
+            package; build it first (`swift build --build-tests`)
+            """)
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        let process = Process()
+        if let ranks {
+            let mpirun = try #require(Self.findMpirun(), """
+                mpirun was not found on PATH (\(env["PATH"] ?? "")) nor in /usr/bin; \
+                install Open MPI (scripts/install)
+                """)
+            process.executableURL = mpirun
+            process.arguments = ["-n", String(ranks), "--oversubscribe", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: killer)
+        // Read both pipes concurrently so that neither fills up.
+        let stderrData = Shared(Data())
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let d = err.fileHandleForReading.readDataToEndOfFile()
+            stderrData.update { $0 = d }
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        killer.cancel()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderrData.current, as: UTF8.self))
+    }
+
+    static func findMpirun() -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        for dir in dirs {
+            let url = URL(fileURLWithPath: dir).appendingPathComponent("mpirun")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// The directory of the running test binary (Linux: the `.xctest` executable beside the
+    /// package's executables; macOS: a bundle in that directory).
+    static var testBinaryDirectory: URL? {
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: exe).deletingLastPathComponent()
+        }
+        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
+            return bundle.bundleURL.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// `hm-dist` next to the test binary (any `--scratch-path`), else the newest one in a
+    /// `.build*` directory of the package found by walking up from this file.
+    static func findExecutable() -> URL? {
+        let fm = FileManager.default
+        func executable(in dir: URL) -> URL? {
+            let url = dir.appendingPathComponent("hm-dist")
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue,
+                  fm.isExecutableFile(atPath: url.path) else { return nil }
+            return url
+        }
+        var nearby: [URL] = []
+        if let dir = testBinaryDirectory { nearby.append(dir) }
+        nearby.append(Bundle.main.bundleURL)
+        nearby.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        if let arg0 = CommandLine.arguments.first {
+            nearby.append(URL(fileURLWithPath: arg0).deletingLastPathComponent())
+        }
+        for dir in nearby {
+            if let url = executable(in: dir) { return url }
+        }
+        var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while root.path != "/" {
+            if fm.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { break }
+            root = root.deletingLastPathComponent()
+        }
+        let scratch = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+        let found = scratch.filter { $0.hasPrefix(".build") }
+            .flatMap { name in
+                ["debug", "release"].compactMap {
+                    executable(in: root.appendingPathComponent(name).appendingPathComponent($0))
+                }
+            }
+        func modified(_ url: URL) -> Date {
+            ((try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date)
+                ?? .distantPast
+        }
+        return found.max { modified($0) < modified($1) }
+    }
+}
