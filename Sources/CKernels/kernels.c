@@ -249,3 +249,21 @@ int hm_has_nonfinite(const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) any |= ((bits[i] & 0x7F800000u) == 0x7F800000u);
     return (int)any;
 }
+
+// ---- fixed point ----------------------------------------------------------------------------
+
+CLONES
+void hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale) {
+    const double limit = 0x1p62;
+    for (int64_t i = 0; i < n; i++) {
+        double v = (double)g[i] * scale;
+        v = v > limit ? limit : (v < -limit ? -limit : v);
+        acc[i] += (int64_t)(v < 0 ? v - 0.5 : v + 0.5);  // round half away from zero
+    }
+}
+
+CLONES
+void hm_from_fixed(const int64_t *acc, float *g, int64_t n, double scale) {
+    double inv = 1.0 / scale;
+    for (int64_t i = 0; i < n; i++) g[i] = (float)((double)acc[i] * inv);
+}

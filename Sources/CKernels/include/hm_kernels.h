@@ -58,6 +58,13 @@ void hm_adam(float *p, const float *g, float *m, float *v, int64_t n, float lr, 
 /// SGD ascent with momentum: v = mu·v + g; p += lr · v.
 void hm_momentum(float *p, const float *g, float *v, int64_t n, float lr, float mu);
 
+/// acc[i] += round(g[i] · scale), saturating: exact integer sums make a reduction's result
+/// independent of its order (the `--reproducible` mode). g must be finite.
+void hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale);
+
+/// g[i] = acc[i] / scale.
+void hm_from_fixed(const int64_t *acc, float *g, int64_t n, double scale);
+
 /// 1 if any of the n values is NaN or infinite, else 0.
 int hm_has_nonfinite(const float *x, int64_t n);
 

@@ -61,11 +61,35 @@ struct TrainCommand: ParsableCommand {
     func train() throws {
         let fromFile = try config.map(RunConfig.load(path:)) ?? RunConfig()
         let settings = try Settings(fromFile.overridden(by: flags), source: config ?? "command line")
-        guard settings.ranks == 1 else {
-            throw ConfigError(path: "command line", field: "ranks", "only a world of one is available in this version")
-        }
+        let fault = try FaultInjection.fromEnvironment()
         BLASKernel.setThreads(settings.threads)
-        let comm: Communicator = SingleProcessCommunicator()
-        try TrainingRun(settings: settings, comm: comm).run()
+        if let launcher = MPILaunch.launcherWorldSize() {
+            guard settings.ranks == 1 else {
+                throw ConfigError(path: "command line", field: "ranks", "--ranks runs ranks as threads of one process; under \(launcher.source) use the launcher's rank count instead")
+            }
+            try trainUnderMPI(settings, fault: fault, expected: launcher)
+        } else if settings.ranks > 1 {
+            let data = try TrainingData(settings)
+            try InProcessWorld.run(size: settings.ranks) { comm in
+                try TrainingRun(settings: settings, comm: comm, data: data, fault: fault).run()
+            }
+        } else {
+            try TrainingRun(settings: settings, comm: SingleProcessCommunicator(), data: try TrainingData(settings), fault: fault).run()
+        }
+    }
+
+    /// Under mpirun/srun: a world-size mismatch is refused, and an error on any rank aborts
+    /// the whole job with that rank's message (MPI_Abort), so nothing hangs.
+    func trainUnderMPI(_ settings: Settings, fault: FaultInjection?, expected: (size: Int, source: String)) throws {
+        let comm = try MPICommunicator()
+        guard comm.size == expected.size else {
+            comm.abort("the launcher asked for \(expected.size) ranks (\(expected.source)) but MPI reports a world of \(comm.size): is this an MPI-enabled launch (mpirun, or srun --mpi=pmix)?", code: 2)
+        }
+        do {
+            try TrainingRun(settings: settings, comm: comm, data: try TrainingData(settings), fault: fault).run()
+        } catch {
+            comm.abort("hm-dist train: error on rank \(comm.rank): \(error)", code: 1)
+        }
+        try comm.finalize()
     }
 }

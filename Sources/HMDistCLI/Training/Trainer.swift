@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import HMAlgorithms
 import HMComm
@@ -12,9 +13,14 @@ public final class Trainer {
     public let algorithm: TrainingAlgorithm
     public let optimizer: Optimizer
     public let comm: Communicator
+    public let fault: FaultInjection?
     let train: Matrix
     let x: Matrix
     let statistics = DoubleBuffer(2)
+    /// The generative tensors come first in the parameter buffer: [0, generativeCount).
+    let generativeCount: Int
+    /// `--reproducible`: integer fixed-point sums of fixed micro-blocks.
+    let fixed: FixedPointSum?
     var order: [Int] = []
     var orderEpoch = -1
 
@@ -22,18 +28,29 @@ public final class Trainer {
     public let totalSteps: Int
     /// The next step to run (0-based); also the step field of its random draws.
     public var step = 0
+    /// Seconds the last step spent waiting on communication.
+    public private(set) var communicationSeconds = 0.0
 
-    public init(settings: Settings, machine: HelmholtzMachine, train: Matrix, comm: Communicator) throws {
+    public init(settings: Settings, machine: HelmholtzMachine, train: Matrix, comm: Communicator,
+                fault: FaultInjection? = nil) throws {
         guard settings.batch <= train.rows else {
             throw ConfigError(path: settings.data, field: "batch", "the global batch \(settings.batch) is larger than the \(train.rows) training examples")
         }
-        guard settings.batch >= comm.size, settings.dreams >= comm.size else {
-            throw ConfigError(path: "command line", field: "batch", "the global batch and dreams (\(settings.batch), \(settings.dreams)) must be at least the world size \(comm.size)")
+        let M = Trainer.microBlocks, smallest = min(settings.batch, settings.dreams)
+        if settings.reproducible {
+            guard smallest >= M, comm.size <= M else {
+                throw ConfigError(path: "command line", field: "reproducible", "--reproducible splits the batch and the dreams into \(M) micro-blocks: both must be at least \(M), and the world size (\(comm.size)) at most \(M)")
+            }
+        } else {
+            guard smallest >= comm.size else {
+                throw ConfigError(path: "command line", field: "batch", "the global batch and dreams (\(settings.batch), \(settings.dreams)) must be at least the world size \(comm.size)")
+            }
         }
         self.settings = settings
         self.machine = machine
         self.train = train
         self.comm = comm
+        self.fault = fault
         let localBatch = (settings.batch + comm.size - 1) / comm.size
         let localDreams = (settings.dreams + comm.size - 1) / comm.size
         x = Matrix(rows: localBatch, cols: machine.widths[0])
@@ -41,9 +58,15 @@ public final class Trainer {
         optimizer = settings.optimizer == "sgd"
             ? SGD(count: machine.store.count, learningRate: Float(settings.lr), momentum: Float(settings.momentum))
             : Adam(count: machine.store.count, learningRate: Float(settings.lr))
+        generativeCount = machine.store.entries.first { $0.name.hasPrefix("recognition.") }?.offset ?? machine.store.count
+        fixed = settings.reproducible ? FixedPointSum(count: machine.store.count) : nil
         stepsPerEpoch = train.rows / settings.batch
         totalSteps = settings.steps ?? (settings.epochs ?? 1) * stepsPerEpoch
     }
+
+    /// Micro-blocks of the global batch (and of the dreams) in `--reproducible` mode: each rank
+    /// takes whole blocks, so the blocks — and their sums — do not depend on the world size.
+    public static let microBlocks = 10
 
     static func algorithm(_ s: Settings, machine: HelmholtzMachine, batch: Int, dreams: Int) throws -> TrainingAlgorithm {
         switch s.algorithm {
@@ -61,37 +84,91 @@ public final class Trainer {
     /// (importance-sampled bound on log p(x), log q(h′ | x′) of the dreams).
     @discardableResult
     public func runStep() throws -> (wakeBound: Double, sleepLogQ: Double) {
-        let B = settings.batch, D = settings.dreams, rank = comm.rank, size = comm.size
+        let B = settings.batch, D = settings.dreams
         if epoch != orderEpoch {
             order = DataOrder.permutation(count: train.rows, seed: settings.seed, epoch: epoch)
             orderEpoch = epoch
         }
-        let mine = DataOrder.share(of: B, rank: rank, size: size)
-        let dreams = DataOrder.share(of: D, rank: rank, size: size)
-        let first = (step % stepsPerEpoch) * B
-        x.setRows(mine.count)
-        for (r, i) in mine.enumerated() { x.row(r).update(from: train.row(order[first + i]), count: x.cols) }
-
+        if fault?.fires(.throw, rank: comm.rank, step: step) == true {
+            throw TrainingError(step: step, message: "injected fault (\(FaultInjection.variable))")
+        }
+        if fault?.fires(.crash, rank: comm.rank, step: step) == true { kill(getpid(), SIGKILL) }
+        communicationSeconds = 0
         machine.store.zeroGradients()
-        let share = StepShare(x: x, firstExample: mine.lowerBound, globalBatch: B, dreams: dreams.count,
-                              firstDream: dreams.lowerBound, globalDreams: D, step: step, seed: settings.seed)
-        statistics[0] = algorithm.wake(share)
-        statistics[1] = algorithm.sleep(share)
-        try comm.allreduceSum(machine.store.gradients.data, count: machine.store.count)
-        try comm.allreduceSum(statistics.pointer, count: 2)
+        if let fixed {
+            try reproducibleGradients(fixed)
+        } else {
+            let mine = DataOrder.share(of: B, rank: comm.rank, size: comm.size)
+            let dreams = DataOrder.share(of: D, rank: comm.rank, size: comm.size)
+            let share = self.share(examples: mine, dreams: dreams)
+            statistics[0] = algorithm.wake(share)
+            injectNaN()
+            // The generative gradients are final after the wake phase: reduce them while the
+            // sleep phase computes the recognition network's.
+            let pending = try timed { try comm.startAllreduceSum(machine.store.gradients.data, count: generativeCount) }
+            statistics[1] = algorithm.sleep(share)
+            try timed {
+                try comm.allreduceSum(machine.store.gradients.data + generativeCount, count: machine.store.count - generativeCount)
+                try pending.wait()
+            }
+        }
+        try timed { try comm.allreduceSum(statistics.pointer, count: 2) }
         try checkFinite()
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
         step += 1
         return (statistics[0] / Double(B), statistics[1] / Double(D))
     }
 
-    /// A NaN or infinity in the summed gradient stops the run; it is never applied.
-    func checkFinite() throws {
+    /// The share of the step for the given global example and dream ranges, x filled.
+    func share(examples: Range<Int>, dreams: Range<Int>) -> StepShare {
+        let first = (step % stepsPerEpoch) * settings.batch
+        x.setRows(examples.count)
+        for (r, i) in examples.enumerated() { x.row(r).update(from: train.row(order[first + i]), count: x.cols) }
+        return StepShare(x: x, firstExample: examples.lowerBound, globalBatch: settings.batch, dreams: dreams.count,
+                         firstDream: dreams.lowerBound, globalDreams: settings.dreams, step: step, seed: settings.seed)
+    }
+
+    /// `--reproducible`: each micro-block's gradient is computed alone, turned into integer
+    /// fixed point and added exactly; integer allreduce is exact too. So the sum is the same
+    /// bits for any world size.
+    func reproducibleGradients(_ fixed: FixedPointSum) throws {
+        let M = Trainer.microBlocks, B = settings.batch, D = settings.dreams
+        fixed.zero()
+        statistics[0] = 0
+        statistics[1] = 0
+        let gradients = machine.store.gradients
+        for block in DataOrder.share(of: M, rank: comm.rank, size: comm.size) {
+            let share = self.share(examples: DataOrder.share(of: B, rank: block, size: M),
+                                   dreams: DataOrder.share(of: D, rank: block, size: M))
+            gradients.fill(0)
+            statistics[0] += algorithm.wake(share)
+            statistics[1] += algorithm.sleep(share)
+            injectNaN()
+            try checkFinite(summed: false)
+            fixed.add(gradients)
+        }
+        try timed { try comm.allreduceSum(fixed.sums, count: machine.store.count) }
+        fixed.store(into: gradients)
+    }
+
+    func injectNaN() {
+        if fault?.fires(.nan, rank: comm.rank, step: step) == true { machine.store.gradients.data[0] = .nan }
+    }
+
+    @discardableResult
+    func timed<T>(_ body: () throws -> T) rethrows -> T {
+        let t0 = Date()
+        defer { communicationSeconds += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
+    /// A NaN or infinity in the gradient stops the run; it is never applied.
+    func checkFinite(summed: Bool = true) throws {
         guard machine.store.gradients.hasNonFinite else { return }
         let bad = machine.store.entries.first { e in
             (0..<e.count).contains { !machine.store.gradients.data[e.offset + $0].isFinite }
         }
-        throw TrainingError(step: step, message: "the summed gradient of \(bad?.name ?? "a tensor") is not finite; the step was not applied")
+        throw TrainingError(step: step, message: "the \(summed ? "summed " : "")gradient of \(bad?.name ?? "a tensor") is not finite\(summed ? "" : " on rank \(comm.rank)"); the step was not applied")
     }
 
     /// Mean importance-sampled log-likelihood of `data` with K samples, split across ranks.
@@ -104,6 +181,26 @@ public final class Trainer {
         try sum.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
         return sum[0] / Double(data.rows)
     }
+}
+
+/// Exact sums of float gradients in int64 fixed point (2^40 per unit; mean gradients of
+/// Bernoulli layers are bounded by 1 in magnitude, leaving 2^22 of headroom).
+final class FixedPointSum {
+    static let scale = 0x1p40
+    let sums: UnsafeMutablePointer<Int64>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        sums = .allocate(capacity: max(count, 1))
+        zero()
+    }
+
+    deinit { sums.deallocate() }
+
+    func zero() { sums.update(repeating: 0, count: count) }
+    func add(_ g: Matrix) { hm_accumulate_fixed(g.data, sums, Int64(count), FixedPointSum.scale) }
+    func store(into g: Matrix) { hm_from_fixed(sums, g.data, Int64(count), FixedPointSum.scale) }
 }
 
 public struct TrainingError: Error, CustomStringConvertible {

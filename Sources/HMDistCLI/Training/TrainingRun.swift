@@ -4,27 +4,43 @@ import HMComm
 import HMCore
 import HMData
 
-/// One `train` invocation on one rank: data, model, optional resume, the step loop with its
+/// The data of a run, loaded once and shared read-only by the ranks of an in-process world.
+struct TrainingData: @unchecked Sendable {
+    let dataset: Dataset
+    let train: Matrix
+    let valid: Matrix?
+
+    init(_ settings: Settings) throws {
+        let d = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
+        dataset = d
+        train = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
+        valid = d.valid.map { Matrix(rows: d.validCount, cols: d.width, values: $0) }
+    }
+}
+
+/// One `train` invocation on one rank: model, optional resume, the step loop with its
 /// metrics, validation estimates and checkpoints, and the final model.
 struct TrainingRun {
     let settings: Settings
     let comm: Communicator
+    let data: TrainingData
+    let fault: FaultInjection?
 
     var isLeader: Bool { comm.rank == 0 }
 
     func say(_ text: String) { if isLeader { print(text); fflush(stdout) } }
 
     func run() throws {
-        let data = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
+        let data = self.data.dataset, train = self.data.train, valid = self.data.valid
         let widths = settings.layers ?? [data.width, 200, 200, 10]
         guard widths[0] == data.width else {
             throw ConfigError(path: settings.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
         }
-        let train = Matrix(rows: data.trainCount, cols: data.width, values: data.train)
-        let valid = data.valid.map { Matrix(rows: data.validCount, cols: data.width, values: $0) }
         let machine = HelmholtzMachine(widths: widths)
-        machine.initialize(seed: settings.seed, pixelMeans: Self.columnMeans(train))
-        let trainer = try Trainer(settings: settings, machine: machine, train: train, comm: comm)
+        if isLeader { machine.initialize(seed: settings.seed, pixelMeans: Self.columnMeans(train)) }
+        try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
+                           bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
+        let trainer = try Trainer(settings: settings, machine: machine, train: train, comm: comm, fault: fault)
 
         let runDir = try settings.runDir.map(RunDirectory.init)
         let store = runDir.map { CheckpointStore($0.checkpoints, keep: settings.keep) }
@@ -34,7 +50,7 @@ struct TrainingRun {
         let architecture = ModelCheckpoint.architecture(machine, imageShape: (data.imageShape.rows, data.imageShape.cols))
 
         say("hm-dist train: \(settings.algorithm.rawValue) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer) lr \(settings.lr)")
-        say("world size \(comm.size); BLAS: \(BLASKernel.info)")
+        say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(try hostSummary()); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
 
         func save() throws {
@@ -47,19 +63,23 @@ struct TrainingRun {
 
         let progress = Progress()
         let start = Date()
-        var windowStart = Date(), windowSteps = 0, bound = 0.0
+        var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
         while trainer.step < trainer.totalSteps {
             let (wake, sleep) = try trainer.runStep()
             bound = wake
             windowSteps += 1
+            waited += trainer.communicationSeconds
             let s = trainer.step
             let logNow = s % settings.logEvery == 0 || s == trainer.totalSteps
             let evalNow = settings.evalEvery > 0 && s % settings.evalEvery == 0 && valid != nil
             if logNow || evalNow {
                 let now = Date()
-                let rate = Double(windowSteps * settings.batch) / now.timeIntervalSince(windowStart)
+                let window = now.timeIntervalSince(windowStart)
+                let rate = Double(windowSteps * settings.batch) / window
                 var record: [String: Any] = ["step": s, "epoch": trainer.epoch, "time": now.timeIntervalSince(start),
-                                             "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep]
+                                             "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep,
+                                             "comm_wait_seconds_per_step": waited / Double(windowSteps),
+                                             "comm_wait_fraction": waited / window]
                 if evalNow, let valid {
                     record["valid_log_likelihood"] = try trainer.evaluate(valid, samples: settings.evalSamples)
                     record["valid_samples"] = settings.evalSamples
@@ -71,6 +91,7 @@ struct TrainingRun {
                 }
                 windowStart = Date()
                 windowSteps = 0
+                waited = 0
             }
             if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
         }
@@ -112,6 +133,24 @@ struct TrainingRun {
         trainer.step = checkpoint.manifest.step
         say("resumed from \(checkpoint.directory) (step \(trainer.step))")
         return true
+    }
+
+    /// "host (ranks 0–1), other (rank 2)", from every rank's host name.
+    func hostSummary() throws -> String {
+        let width = 64
+        var mine = [UInt8](repeating: 0, count: width)
+        for (i, b) in comm.hostName.utf8.prefix(width - 1).enumerated() { mine[i] = b }
+        var all = [UInt8](repeating: 0, count: width * comm.size)
+        try mine.withUnsafeBytes { m in
+            try all.withUnsafeMutableBytes { try comm.allgather(m.baseAddress!, bytes: width, into: $0.baseAddress!) }
+        }
+        var ranks: [(String, [Int])] = []
+        for r in 0..<comm.size {
+            let name = String(decoding: all[(r * width)..<(r * width + width)].prefix { $0 != 0 }, as: UTF8.self)
+            if let i = ranks.firstIndex(where: { $0.0 == name }) { ranks[i].1.append(r) } else { ranks.append((name, [r])) }
+        }
+        return ranks.map { "\($0.0) (\($0.1.count == 1 ? "rank" : "ranks") \($0.1.map(String.init).joined(separator: ",")))" }
+            .joined(separator: ", ")
     }
 
     static func columnMeans(_ m: Matrix) -> [Float] {
