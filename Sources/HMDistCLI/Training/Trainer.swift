@@ -103,10 +103,12 @@ public final class Trainer {
             let share = self.share(examples: mine, dreams: dreams)
             statistics[0] = algorithm.wake(share)
             injectNaN()
+            try checkFinite(summed: false)  // name the rank that produced it
             // The generative gradients are final after the wake phase: reduce them while the
             // sleep phase computes the recognition network's.
             let pending = try timed { try comm.startAllreduceSum(machine.store.gradients.data, count: generativeCount) }
             statistics[1] = algorithm.sleep(share)
+            try checkFinite(summed: false)
             try timed {
                 try comm.allreduceSum(machine.store.gradients.data + generativeCount, count: machine.store.count - generativeCount)
                 try pending.wait()
