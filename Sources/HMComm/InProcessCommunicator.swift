@@ -159,16 +159,13 @@ public final class InProcessCommunicator: Communicator {
             var start = lo
             while start < hi {
                 let m = min(SharedWorld.block, hi - start)
-                let first = buffers[0] + start
-                for j in 0..<m { tmp[j] = first[j] }
+                let bytes = m * MemoryLayout<S>.stride
+                memcpy(tmp, buffers[0] + start, bytes)
                 for r in 1..<n {
                     let src = buffers[r] + start
                     for j in 0..<m { tmp[j] = S.summing(tmp[j], src[j]) }
                 }
-                for r in 0..<n {
-                    let dst = buffers[r] + start
-                    for j in 0..<m { dst[j] = tmp[j] }
-                }
+                for r in 0..<n { memcpy(buffers[r] + start, tmp, bytes) }
                 start += m
             }
         }

@@ -52,6 +52,34 @@ struct MPITests {
         #expect(report["world_size"] as? Int == 3 && report["passed"] as? Bool == true)
     }
 
+    /// A rank that aborts while the others wait in an allreduce ends the whole job promptly
+    /// (MPI_Abort) with its code, and says which rank and why.
+    @Test func anAbortingRankEndsTheMPIJob() throws {
+        let start = Date()
+        let run = try launch(mpirun: 3, ["check-comm", "--abort-rank", "1"])
+        #expect(Date().timeIntervalSince(start) < 60)
+        #expect(run.status == 3, "mpirun exited \(run.status): \(run.stderr)")
+        #expect(run.stderr.contains("rank 1: check-comm: abort requested on rank 1"), "\(run.stderr)")
+        #expect(!run.stdout.contains("checks passed"))
+    }
+
+    /// The in-process world through the command line: an aborting rank fails `run`, named.
+    @Test func anAbortingThreadRankEndsTheInProcessWorld() throws {
+        let run = try launch(mpirun: nil, ["check-comm", "--in-process", "3", "--abort-rank", "2"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("rank 2: abort(code 3): check-comm: abort requested on rank 2"), "\(run.stderr)")
+    }
+
+    /// N singletons under a launcher that expected a world of N (a bare `srun` without a
+    /// working MPI plugin) refuse to run instead of training N times alone.
+    @Test func singletonsUnderALauncherThatExpectsMoreRanksRefuse() throws {
+        let run = try launch(mpirun: nil, ["check-comm"],
+                             environment: ["SLURM_STEP_ID": "0", "SLURM_NTASKS": "4"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(
+            "launcher asked for 4 ranks (SLURM_NTASKS) but MPI reports a world of 1"), "\(run.stderr)")
+    }
+
     // MARK: Launching
 
     struct Run {
@@ -69,7 +97,8 @@ struct MPITests {
 
     /// Runs hm-dist (under `mpirun -n ranks --oversubscribe` unless `ranks` is nil) and
     /// collects its output; at most 120 s.
-    func launch(mpirun ranks: Int?, _ arguments: [String]) throws -> Run {
+    func launch(mpirun ranks: Int?, _ arguments: [String],
+                environment: [String: String] = [:]) throws -> Run {
         let executable = try #require(Self.findExecutable(), """
             the hm-dist executable was not found next to the test binary \
             (\(Self.testBinaryDirectory?.path ?? "?")) nor in any scratch directory of the \
@@ -79,6 +108,7 @@ struct MPITests {
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         env["OPENBLAS_NUM_THREADS"] = "1"
+        env.merge(environment) { $1 }
         let process = Process()
         if let ranks {
             let mpirun = try #require(Self.findMpirun(), """

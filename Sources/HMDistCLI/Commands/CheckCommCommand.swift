@@ -33,6 +33,11 @@ struct CheckCommCommand: ParsableCommand {
     @Flag(help: "Also time an allreduce of 1 MiB of floats (median of 20).")
     var timing = false
 
+    @Option(name: .customLong("abort-rank"), help: ArgumentHelp(
+        "Make rank R abort while the others wait in an allreduce (tests that nothing hangs).",
+        visibility: .hidden))
+    var abortRank: Int?
+
     func validate() throws {
         if let n = inProcess, n < 1 { throw ValidationError("--in-process must be at least 1") }
         if let c = maxChunk, c < 1 { throw ValidationError("--max-chunk must be at least 1") }
@@ -43,7 +48,7 @@ struct CheckCommCommand: ParsableCommand {
         if let n = inProcess {
             do {
                 report = try InProcessWorld.run(size: n) { comm in
-                    try CommCheck.run(comm, mode: "in-process", timing: timing)
+                    try CommCheck.run(comm, mode: "in-process", timing: timing, abortRank: abortRank)
                 }[0]
             } catch {
                 FileHandle.standardError.write(Data("check-comm: \(error)\n".utf8))
@@ -55,7 +60,9 @@ struct CheckCommCommand: ParsableCommand {
             var checked: CommCheckReport
             do {
                 try comm.checkLauncherWorldSize()
-                checked = try CommCheck.run(comm, mode: "mpi", timing: timing)
+                checked = try CommCheck.run(comm, mode: "mpi", timing: timing, abortRank: abortRank)
+            } catch let error as CommunicatorError {
+                comm.abort("check-comm: \(error.operation): \(error.message)", code: 1)
             } catch {
                 comm.abort("check-comm: \(error)", code: 1)
             }
@@ -131,8 +138,13 @@ enum CommCheck {
     /// Bytes per check and rank for the gathered failure text.
     static let detailBytes = 160
 
-    static func run(_ comm: Communicator, mode: String, timing: Bool) throws -> CommCheckReport {
+    static func run(_ comm: Communicator, mode: String, timing: Bool,
+                    abortRank: Int? = nil) throws -> CommCheckReport {
         let n = comm.size, r = comm.rank
+        if let abortRank, abortRank == r {
+            Thread.sleep(forTimeInterval: 0.2)   // the others are waiting in the allreduce by now
+            comm.abort("check-comm: abort requested on rank \(r) (--abort-rank)", code: 3)
+        }
         let T = n * (n + 1) / 2          // Σ (rank + 1)
         let R = n * (n - 1) / 2          // Σ rank
         var local: [(name: String, failure: String?)] = []
