@@ -13,6 +13,7 @@ public struct HMDist: ParsableCommand {
             SampleCommand.self,
             BenchCommand.self,
             CheckBLASCommand.self,
+            CheckCommCommand.self,
         ]
     )
 
