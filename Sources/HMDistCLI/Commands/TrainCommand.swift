@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
         let settings = try Settings(fromFile.overridden(by: flags), source: config ?? "command line")
         let fault = try FaultInjection.fromEnvironment()
         BLASKernel.setThreads(settings.threads)
-        if let launcher = MPILaunch.launcherWorldSize() {
+        if let launcher = MPICommunicator.expectedWorldSize() {
             guard settings.ranks == 1 else {
                 throw ConfigError(path: "command line", field: "ranks", "--ranks runs ranks as threads of one process; under \(launcher.source) use the launcher's rank count instead")
             }

@@ -64,6 +64,7 @@ struct TrainingRun {
         let progress = Progress()
         let start = Date()
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
+        var lastValid: Double?
         while trainer.step < trainer.totalSteps {
             let (wake, sleep) = try trainer.runStep()
             bound = wake
@@ -81,7 +82,8 @@ struct TrainingRun {
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
                 if evalNow, let valid {
-                    record["valid_log_likelihood"] = try trainer.evaluate(valid, samples: settings.evalSamples)
+                    lastValid = try trainer.evaluate(valid, samples: settings.evalSamples)
+                    record["valid_log_likelihood"] = lastValid
                     record["valid_samples"] = settings.evalSamples
                 }
                 metrics.write(record)
@@ -96,10 +98,12 @@ struct TrainingRun {
             if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
         }
         try save()
-        if let valid {
-            let ll = try trainer.evaluate(valid, samples: settings.evalSamples)
-            metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
-                           "valid_log_likelihood": ll, "valid_samples": settings.evalSamples])
+        let evaluatedLast = settings.evalEvery > 0 && trainer.step % settings.evalEvery == 0 && lastValid != nil
+        if let valid, let ll = evaluatedLast ? lastValid : try trainer.evaluate(valid, samples: settings.evalSamples) {
+            if !evaluatedLast {
+                metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
+                               "valid_log_likelihood": ll, "valid_samples": settings.evalSamples])
+            }
             say(String(format: "held-out (valid) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
@@ -118,6 +122,20 @@ struct TrainingRun {
         }
         let (checkpoint, skipped) = try CheckpointReader.loadNewestValid(path)
         for problem in skipped { say("resume: skipped \(problem)") }
+        // Newer steps that failed verification are moved aside (never deleted), so that this
+        // run can commit those steps again.
+        if isLeader {
+            let checkpoints = (checkpoint.directory as NSString).deletingLastPathComponent
+            for bad in CheckpointReader.committedSteps(in: checkpoints) where bad.step > checkpoint.manifest.step
+                && skipped.contains(where: { $0.path.hasPrefix(bad.directory) }) {
+                let aside = bad.directory + ".rejected"
+                guard rename(bad.directory, aside) == 0 else {
+                    throw ConfigError(path: bad.directory, field: "resume", "failed verification and cannot be moved aside to \(aside)")
+                }
+                say("resume: moved \(bad.directory) aside to \(aside)")
+            }
+        }
+        try comm.barrier()
         let (stored, _) = try ModelCheckpoint.machine(from: checkpoint)
         guard stored.widths == trainer.machine.widths else {
             throw ConfigError(path: checkpoint.directory, field: "architecture.layers",
