@@ -25,18 +25,21 @@ public struct Bench {
         public var blas_core: String
         public var blas_threads: Int
         public var blas_choice: String
+        public var world_size: Int
+        /// Share of the training step spent waiting on communication (mean over ranks).
+        public var comm_wait_fraction: Double
     }
 
     let trainer: Trainer
     let workload: Workload
 
-    public init(workload: Workload, settings: Settings, data: Matrix) throws {
+    public init(workload: Workload, settings: Settings, data: Matrix, comm: Communicator) throws {
         self.workload = workload
         let machine = HelmholtzMachine(widths: settings.layers!)
         machine.initialize(seed: settings.seed)
         var s = settings
         s.steps = Int.max / 2
-        trainer = try Trainer(settings: s, machine: machine, train: data, comm: SingleProcessCommunicator())
+        trainer = try Trainer(settings: s, machine: machine, train: data, comm: comm)
     }
 
     /// Synthetic binary data of the workload's width: pixels on with probability 0.13, the
@@ -54,6 +57,7 @@ public struct Bench {
     /// `rounds` rounds of `steps` training steps and of the same steps' GEMMs alone; the best
     /// round of each is reported (best-of, as the platform figures are).
     public func run(steps: Int, rounds: Int) throws -> Result {
+        let comm = trainer.comm
         for _ in 0..<5 { try trainer.runStep() }                       // warm up
         let recorder = GEMMRecorder()
         BLAS.recorder = recorder
@@ -61,24 +65,42 @@ public struct Bench {
         BLAS.recorder = nil
         let calls = recorder.calls
         let replay = GEMMReplay(calls)
-        var bestStep = Double.infinity, bestGEMM = Double.infinity
+        var bestStep = Double.infinity, bestGEMM = Double.infinity, waitFraction = 0.0
         for _ in 0..<rounds {
+            try comm.barrier()
             let t0 = Date()
-            for _ in 0..<steps { try trainer.runStep() }
-            bestStep = min(bestStep, Date().timeIntervalSince(t0) / Double(steps))
+            var waited = 0.0
+            for _ in 0..<steps {
+                try trainer.runStep()
+                waited += trainer.communicationSeconds
+            }
+            let step = Date().timeIntervalSince(t0) / Double(steps)
+            if step < bestStep { bestStep = step; waitFraction = waited / Double(steps) / step }
+            try comm.barrier()
             let t1 = Date()
             for _ in 0..<steps { replay.run() }
             bestGEMM = min(bestGEMM, Date().timeIntervalSince(t1) / Double(steps))
         }
-        let flops = calls.reduce(0) { $0 + $1.flops }
+        // The job's bound is set by its slowest rank's products; its rate by rank 0's clock
+        // (every rank ends each step in the same allreduce).
+        var gemm = [Double](repeating: 0, count: comm.size), wait = [waitFraction / Double(comm.size)]
+        var mine = bestGEMM
+        try withUnsafeBytes(of: &mine) { m in
+            try gemm.withUnsafeMutableBytes { try comm.allgather(m.baseAddress!, bytes: 8, into: $0.baseAddress!) }
+        }
+        try wait.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
+        bestGEMM = gemm.max()!
+        var flops = [calls.reduce(0) { $0 + $1.flops }]
+        try flops.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
         let batch = Double(trainer.settings.batch)
         let info = BLASKernel.info
         return Result(workload: workload.name, algorithm: trainer.settings.algorithm.rawValue, layers: trainer.machine.widths,
                       points_per_second: batch / bestStep, gemm_bound_points_per_second: batch / bestGEMM,
-                      fraction_of_gemm_bound: bestGEMM / bestStep, mflop_per_step: flops / 1e6,
-                      gemm_gflops: flops / bestGEMM / 1e9, step_milliseconds: bestStep * 1e3,
+                      fraction_of_gemm_bound: bestGEMM / bestStep, mflop_per_step: flops[0] / 1e6,
+                      gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
-                      blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice)
+                      blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
+                      world_size: comm.size, comm_wait_fraction: wait[0])
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HMComm
 import HMCore
 import HMData
 
@@ -43,7 +44,15 @@ struct BenchCommand: ParsableCommand {
             } else {
                 x = Bench.syntheticData(width: w.layers[0])
             }
-            let result = try Bench(workload: w, settings: settings, data: x).run(steps: steps, rounds: rounds)
+            let mpi = MPICommunicator.expectedWorldSize() != nil ? try MPICommunicator() : nil
+            let comm: Communicator = mpi ?? SingleProcessCommunicator()
+            let result: Bench.Result
+            do { result = try Bench(workload: w, settings: settings, data: x, comm: comm).run(steps: steps, rounds: rounds) } catch {
+                if let mpi { mpi.abort("hm-dist bench: error on rank \(mpi.rank): \(error)", code: 1) }
+                throw error
+            }
+            try comm.finalize()
+            if comm.rank != 0 { return }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -53,9 +62,9 @@ struct BenchCommand: ParsableCommand {
                 print("BLAS: \(BLASKernel.info)")
                 print(String(format: "%.1f MFLOP of GEMM per step; GEMMs alone: %.2f ms per step (%.1f GFLOP/s)",
                              result.mflop_per_step, result.gemm_milliseconds_per_step, result.gemm_gflops))
-                print(String(format: "training: %.2f ms per step = %.0f points/s; GEMM bound %.0f points/s; %.1f %% of the bound",
-                             result.step_milliseconds, result.points_per_second, result.gemm_bound_points_per_second,
-                             100 * result.fraction_of_gemm_bound))
+                print(String(format: "training (%d rank%@): %.2f ms per step = %.0f points/s; GEMM bound %.0f points/s; %.1f %% of the bound; %.1f %% of the step waiting on communication",
+                             result.world_size, result.world_size == 1 ? "" : "s", result.step_milliseconds, result.points_per_second,
+                             result.gemm_bound_points_per_second, 100 * result.fraction_of_gemm_bound, 100 * result.comm_wait_fraction))
             }
         }
     }
