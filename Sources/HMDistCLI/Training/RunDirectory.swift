@@ -1,4 +1,5 @@
 import Foundation
+import HMComm
 
 /// Everything of a run in one directory (DESIGN §6): `config.yaml`, `metrics.jsonl`,
 /// `checkpoints/`. Written by rank 0 only.
@@ -52,7 +53,9 @@ public final class MetricsLog {
 /// The human progress report: a line rewritten in place on a terminal, plain periodic lines
 /// otherwise (logs of batch jobs).
 public struct Progress {
-    public let isTerminal = isatty(STDOUT_FILENO) != 0
+    /// Under mpirun a rank's stdout is a pseudo-terminal even when the job's output goes to a
+    /// file, so launched ranks always write plain lines.
+    public let isTerminal = isatty(STDOUT_FILENO) != 0 && MPICommunicator.expectedWorldSize() == nil
 
     public init() {}
 
