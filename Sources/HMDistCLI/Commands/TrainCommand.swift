@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Foundation
 import HMCheckpoint
 import HMComm
@@ -33,6 +34,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("eval-every"), help: "Estimate the validation log-likelihood every S steps (0: only at the end).") var evalEvery: Int?
     @Option(name: .customLong("eval-samples"), help: "Importance samples for the validation estimate.") var evalSamples: Int?
     @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
+    @Option(name: .customLong("zstd-level"), help: "zstd level of checkpoint shards (default 1).") var zstdLevel: Int?
 
     func run() throws {
         try reportingErrors("train") { try train() }
@@ -46,7 +48,7 @@ struct TrainCommand: ParsableCommand {
             c.epochs = epochs; c.steps = steps; c.seed = seed; c.runDir = runDir
             c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
             c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
-            c.evalSamples = evalSamples; c.logEvery = logEvery
+            c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
             if let layers {
                 let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !widths.contains(nil) else {
@@ -58,7 +60,12 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The exit status of a run stopped by SIGUSR1/SIGTERM after committing a checkpoint:
+    /// launch scripts requeue on it (sysexits' EX_TEMPFAIL).
+    static let preemptedStatus: Int32 = 75
+
     func train() throws {
+        hm_install_preemption_handlers()
         let fromFile = try config.map(RunConfig.load(path:)) ?? RunConfig()
         let settings = try Settings(fromFile.overridden(by: flags), source: config ?? "command line")
         let fault = try FaultInjection.fromEnvironment()
@@ -70,11 +77,12 @@ struct TrainCommand: ParsableCommand {
             try trainUnderMPI(settings, fault: fault, expected: launcher)
         } else if settings.ranks > 1 {
             let data = try TrainingData(settings)
-            try InProcessWorld.run(size: settings.ranks) { comm in
+            let outcomes = try InProcessWorld.run(size: settings.ranks) { comm in
                 try TrainingRun(settings: settings, comm: comm, data: data, fault: fault).run()
             }
+            try exit(outcomes[0])
         } else {
-            try TrainingRun(settings: settings, comm: SingleProcessCommunicator(), data: try TrainingData(settings), fault: fault).run()
+            try exit(TrainingRun(settings: settings, comm: SingleProcessCommunicator(), data: try TrainingData(settings), fault: fault).run())
         }
     }
 
@@ -85,11 +93,17 @@ struct TrainCommand: ParsableCommand {
         guard comm.size == expected.size else {
             comm.abort("the launcher asked for \(expected.size) ranks (\(expected.source)) but MPI reports a world of \(comm.size): is this an MPI-enabled launch (mpirun, or srun --mpi=pmix)?", code: 2)
         }
+        let outcome: TrainingRun.Outcome
         do {
-            try TrainingRun(settings: settings, comm: comm, data: try TrainingData(settings), fault: fault).run()
+            outcome = try TrainingRun(settings: settings, comm: comm, data: try TrainingData(settings), fault: fault).run()
         } catch {
             comm.abort("hm-dist train: error on rank \(comm.rank): \(error)", code: 1)
         }
         try comm.finalize()
+        try exit(outcome)
+    }
+
+    func exit(_ outcome: TrainingRun.Outcome) throws {
+        if case .preempted = outcome { throw ExitCode(TrainCommand.preemptedStatus) }
     }
 }

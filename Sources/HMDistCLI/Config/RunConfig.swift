@@ -28,12 +28,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var evalEvery: Int?
     public var evalSamples: Int?
     public var logEvery: Int?
+    public var zstdLevel: Int?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case data, binarize, layers, algorithm, samples, batch, dreams, optimizer, lr, momentum,
              epochs, steps, seed, runDir = "run-dir", checkpointEvery = "checkpoint-every", keep,
              resume, ranks, threads, reproducible, evalEvery = "eval-every",
-             evalSamples = "eval-samples", logEvery = "log-every"
+             evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level"
     }
 
     public init() {}
@@ -72,7 +73,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         take(\.batch); take(\.dreams); take(\.optimizer); take(\.lr); take(\.momentum)
         take(\.epochs); take(\.steps); take(\.seed); take(\.runDir); take(\.checkpointEvery)
         take(\.keep); take(\.resume); take(\.ranks); take(\.threads); take(\.reproducible)
-        take(\.evalEvery); take(\.evalSamples); take(\.logEvery)
+        take(\.evalEvery); take(\.evalSamples); take(\.logEvery); take(\.zstdLevel)
         return r
     }
 

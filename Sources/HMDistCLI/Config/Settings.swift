@@ -26,6 +26,8 @@ public struct Settings: Sendable {
     public var evalEvery: Int
     public var evalSamples: Int
     public var logEvery: Int
+    /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
+    public var zstdLevel: Int
 
     /// `source` names where bad values came from in the error messages.
     public init(_ c: RunConfig, source: String = "command line") throws {
@@ -81,6 +83,10 @@ public struct Settings: Sendable {
         evalEvery = try nonNegative(c.evalEvery, .evalEvery, default: 0)
         evalSamples = try positive(c.evalSamples, .evalSamples, default: 100)
         logEvery = try positive(c.logEvery, .logEvery, default: 100)
+        zstdLevel = c.zstdLevel ?? 1
+        guard (1...19).contains(zstdLevel) else {
+            throw ConfigError(path: source, field: "zstd-level", "expected a level from 1 to 19, found \(zstdLevel)")
+        }
     }
 
     /// Back to the YAML form, every key set: what `config.yaml` in a run directory holds.
@@ -91,7 +97,7 @@ public struct Settings: Sendable {
         c.lr = lr; c.momentum = momentum; c.epochs = epochs; c.steps = steps; c.seed = seed
         c.runDir = runDir; c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume
         c.ranks = ranks; c.threads = threads; c.reproducible = reproducible
-        c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery
+        c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
         return c
     }
 }

@@ -26,10 +26,10 @@ public enum Startup {
         if env[BLASKernel.Env.reexecMarker] == "1" {
             // The re-executed process: record what the parent chose, then clear the markers
             // so that processes this one starts decide for themselves.
+            let because = BLASKernel.recommendedCore(for: .current)?.because
             BLASKernel.setRecord(.init(autoCore: env[BLASKernel.Env.autoCore],
                                        detected: env[BLASKernel.Env.detectedCore],
-                                       because: BLASKernel.recommendedCore(for: .current)?.because,
-                                       note: nil))
+                                       because: because, note: nil))
             for key in [BLASKernel.Env.reexecMarker, BLASKernel.Env.autoCore,
                         BLASKernel.Env.detectedCore] {
                 unsetenv(key)

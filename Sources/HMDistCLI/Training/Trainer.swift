@@ -16,7 +16,9 @@ public final class Trainer {
     public let fault: FaultInjection?
     let train: Matrix
     let x: Matrix
-    let statistics = DoubleBuffer(2)
+    /// Per step, summed across ranks: wake bound, sleep log q, and whether any rank received
+    /// a preemption signal (so that every rank stops at the same step boundary).
+    let statistics = DoubleBuffer(3)
     /// The generative tensors come first in the parameter buffer: [0, generativeCount).
     let generativeCount: Int
     /// `--reproducible`: integer fixed-point sums of fixed micro-blocks.
@@ -28,6 +30,8 @@ public final class Trainer {
     public let totalSteps: Int
     /// The next step to run (0-based); also the step field of its random draws.
     public var step = 0
+    /// Set when a rank received SIGUSR1 or SIGTERM: the step boundary where all agreed to stop.
+    public private(set) var stopSignal: Int32?
     /// Seconds the last step spent waiting on communication.
     public private(set) var communicationSeconds = 0.0
 
@@ -114,7 +118,9 @@ public final class Trainer {
                 try pending.wait()
             }
         }
-        try timed { try comm.allreduceSum(statistics.pointer, count: 2) }
+        statistics[2] = hm_preemption_signal() != 0 ? Double(hm_preemption_signal()) : 0
+        try timed { try comm.allreduceSum(statistics.pointer, count: 3) }
+        if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
         try checkFinite()
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
         step += 1

@@ -30,7 +30,10 @@ struct TrainingRun {
 
     func say(_ text: String) { if isLeader { print(text); fflush(stdout) } }
 
-    func run() throws {
+    /// How a run ended: at its last step, or early on a preemption signal after checkpointing.
+    enum Outcome { case finished, preempted(signal: Int32) }
+
+    func run() throws -> Outcome {
         let data = self.data.dataset, train = self.data.train, valid = self.data.valid
         let widths = settings.layers ?? [data.width, 200, 200, 10]
         guard widths[0] == data.width else {
@@ -53,12 +56,21 @@ struct TrainingRun {
         say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(try hostSummary()); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
 
+        let saver = runDir.map {
+            ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: settings.zstdLevel),
+                        keep: settings.keep, fault: fault)
+        }
         func save() throws {
+            guard let saver, let runDir else { return }
             // A run resumed at its final step has nothing new to save.
-            guard let store, isLeader, !store.committedSteps().contains(where: { $0.step == trainer.step }) else { return }
+            if CheckpointReader.committedSteps(in: runDir.checkpoints).contains(where: { $0.step == trainer.step }) { return }
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
                                       config: settings.config.json, architecture: architecture)
-            try store.save(info, tensors: ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer))
+            let cost = try saver.save(info, tensors: ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer))
+            metrics.write(["step": trainer.step, "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
+                           "checkpoint_rank_mb_per_second": Double(cost.bytesWritten) / 1e6 / cost.seconds])
+            say(String(format: "checkpoint step %d: %.2f MB in %d shard%@, committed in %.3f s", trainer.step,
+                       Double(cost.totalBytes) / 1e6, comm.size, comm.size == 1 ? "" : "s", cost.committedAfter))
         }
 
         let progress = Progress()
@@ -95,6 +107,11 @@ struct TrainingRun {
                 windowSteps = 0
                 waited = 0
             }
+            if let signal = trainer.stopSignal, s < trainer.totalSteps {
+                say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(TrainCommand.preemptedStatus))")
+                try save()
+                return .preempted(signal: signal)
+            }
             if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
         }
         try save()
@@ -107,6 +124,7 @@ struct TrainingRun {
             say(String(format: "held-out (valid) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
+        return .finished
     }
 
     /// Restores parameters, optimizer and position from a checkpoint when `--resume` asks.
@@ -120,6 +138,7 @@ struct TrainingRun {
             path = runDir.checkpoints
         default: path = settings.resume
         }
+        let loadStarted = Date()
         let (checkpoint, skipped) = try CheckpointReader.loadNewestValid(path)
         for problem in skipped { say("resume: skipped \(problem)") }
         // Newer steps that failed verification are moved aside (never deleted), so that this
@@ -149,7 +168,9 @@ struct TrainingRun {
         trainer.machine.copyParameters(from: stored)
         try ModelCheckpoint.restore(trainer.optimizer, machine: trainer.machine, from: checkpoint)
         trainer.step = checkpoint.manifest.step
-        say("resumed from \(checkpoint.directory) (step \(trainer.step))")
+        say(String(format: "resumed from %@ (step %d, saved by %d rank%@; read and verified in %.3f s)", checkpoint.directory,
+                   trainer.step, checkpoint.manifest.worldSize, checkpoint.manifest.worldSize == 1 ? "" : "s",
+                   Date().timeIntervalSince(loadStarted)))
         return true
     }
 
