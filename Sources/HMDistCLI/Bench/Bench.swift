@@ -1,4 +1,5 @@
 import Foundation
+import HMCheckpoint
 import HMComm
 import HMCore
 import HMData
@@ -28,6 +29,19 @@ public struct Bench {
         public var world_size: Int
         /// Share of the training step spent waiting on communication (mean over ranks).
         public var comm_wait_fraction: Double
+        /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
+        public var checkpoint: CheckpointCost?
+    }
+
+    public struct CheckpointCost: Codable, Sendable {
+        /// Until the step is committed (manifest, rename, LATEST), slowest rank.
+        public var write_seconds: Double
+        public var bytes_on_disk: Int
+        public var uncompressed_bytes: Int
+        /// This rank's shard bytes over its own compress + hash + write + fsync time (rank 0).
+        public var mb_per_second_per_rank: Double
+        /// Read, verify (size, SHA-256), decompress, decode and restore, on every rank.
+        public var resume_seconds: Double
     }
 
     let trainer: Trainer
@@ -100,7 +114,32 @@ public struct Bench {
                       gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
                       blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
-                      world_size: comm.size, comm_wait_fraction: wait[0])
+                      world_size: comm.size, comm_wait_fraction: wait[0], checkpoint: nil)
+    }
+}
+
+extension Bench {
+    /// Saves the machine and optimizer into `directory` with every rank writing its shard,
+    /// then resumes from it as a run would.
+    public func checkpoint(into directory: String, level: Int) throws -> CheckpointCost {
+        let comm = trainer.comm
+        let tensors = ModelCheckpoint.tensors(trainer.machine, optimizer: trainer.optimizer)
+        let saver = ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: directory, compressionLevel: level),
+                                keep: 2, fault: nil)
+        let info = CheckpointInfo(step: trainer.step, config: trainer.settings.config.json,
+                                  architecture: ModelCheckpoint.architecture(trainer.machine, imageShape: (1, trainer.machine.widths[0])))
+        let cost = try saver.save(info, tensors: tensors)
+        try comm.barrier()
+        let t0 = Date()
+        let loaded = try CheckpointReader.load(directory)
+        let (machine, _) = try ModelCheckpoint.machine(from: loaded)
+        try ModelCheckpoint.restore(trainer.optimizer, machine: machine, from: loaded)
+        var resume = [Date().timeIntervalSince(t0)]
+        try resume.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
+        return CheckpointCost(write_seconds: cost.committedAfter, bytes_on_disk: cost.totalBytes,
+                              uncompressed_bytes: tensors.reduce(0) { $0 + $1.bytes.count },
+                              mb_per_second_per_rank: Double(cost.bytesWritten) / 1e6 / cost.seconds,
+                              resume_seconds: resume[0] / Double(comm.size))
     }
 }
 

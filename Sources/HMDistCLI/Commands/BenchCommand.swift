@@ -15,6 +15,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Steps per timed round.") var steps = 100
     @Option(help: "Timed rounds; the best is reported.") var rounds = 5
     @Option(help: "BLAS threads.") var threads = 1
+    @Option(help: "Also time one checkpoint save (every rank its shard) and resume, in this directory (emptied first).") var checkpoint: String?
+    @Option(name: .customLong("zstd-level"), help: "zstd level of the checkpoint.") var zstdLevel = 1
     @Flag(help: "One JSON object on stdout.") var json = false
 
     func run() throws {
@@ -46,8 +48,16 @@ struct BenchCommand: ParsableCommand {
             }
             let mpi = MPICommunicator.expectedWorldSize() != nil ? try MPICommunicator() : nil
             let comm: Communicator = mpi ?? SingleProcessCommunicator()
-            let result: Bench.Result
-            do { result = try Bench(workload: w, settings: settings, data: x, comm: comm).run(steps: steps, rounds: rounds) } catch {
+            var result: Bench.Result
+            do {
+                let bench = try Bench(workload: w, settings: settings, data: x, comm: comm)
+                result = try bench.run(steps: steps, rounds: rounds)
+                if let checkpoint {
+                    if comm.rank == 0 { try? FileManager.default.removeItem(atPath: checkpoint) }
+                    try comm.barrier()
+                    result.checkpoint = try bench.checkpoint(into: checkpoint, level: zstdLevel)
+                }
+            } catch {
                 if let mpi { mpi.abort("hm-dist bench: error on rank \(mpi.rank): \(error)", code: 1) }
                 throw error
             }
@@ -65,6 +75,11 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "training (%d rank%@): %.2f ms per step = %.0f points/s; GEMM bound %.0f points/s; %.1f %% of the bound; %.1f %% of the step waiting on communication",
                              result.world_size, result.world_size == 1 ? "" : "s", result.step_milliseconds, result.points_per_second,
                              result.gemm_bound_points_per_second, 100 * result.fraction_of_gemm_bound, 100 * result.comm_wait_fraction))
+                if let c = result.checkpoint {
+                    print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",
+                                 Double(c.bytes_on_disk) / 1e6, Double(c.uncompressed_bytes) / 1e6, c.write_seconds,
+                                 c.mb_per_second_per_rank, c.resume_seconds))
+                }
             }
         }
     }
