@@ -11,6 +11,8 @@ public struct HMDist: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             SampleCommand.self,
+            InspectCommand.self,
+            ExportCommand.self,
             BenchCommand.self,
             CheckBLASCommand.self,
             CheckCommCommand.self,
