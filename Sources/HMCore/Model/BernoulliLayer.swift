@@ -62,4 +62,15 @@ public final class BernoulliLayer: ConditionalLayer {
     public func mean(pre: Matrix, into out: Matrix) {
         hm_sigmoid(pre.data, out.data, Int64(out.count))
     }
+
+    /// σ(a)(1 − σ(a)): the Fisher information of a Bernoulli logit.
+    public func fisherWeights(pre: Matrix, every: Int, rows: Int, into out: Matrix) {
+        precondition(every >= 1 && pre.cols == outWidth && out.cols == outWidth && rows <= out.capacity
+                     && (rows == 0 || (rows - 1) / every < pre.capacity), "fisherWeights shapes")
+        for r in 0..<rows {
+            let s = out.data + r * outWidth
+            hm_sigmoid(pre.data + (r / every) * outWidth, s, Int64(outWidth))
+            for j in 0..<outWidth { s[j] = s[j] * (1 - s[j]) }
+        }
+    }
 }

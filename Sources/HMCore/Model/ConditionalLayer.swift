@@ -30,4 +30,12 @@ public protocol ConditionalLayer: AnyObject {
 
     /// E[value | pre], for pictures of what the model generates.
     func mean(pre: Matrix, into: Matrix)
+
+    /// The Fisher seam of the natural-gradient algorithms (`nws`, `nrws`): into[r, i] is the
+    /// weight c of h̃h̃ᵀ, h̃ = [input; 1], in unit i's Fisher block over its incoming weights and
+    /// bias, F_i = E[c · h̃h̃ᵀ], for the pre-activation pre[r / every], for r < rows. `into` is
+    /// [≥ rows, outWidth]. Bernoulli: c = σ(a)(1 − σ(a)), the Fisher of a logit. A
+    /// distribution with further parameters per unit (a variance) keeps their Fisher to itself;
+    /// c is always ≥ 0, so an algorithm can precondition without knowing the distribution.
+    func fisherWeights(pre: Matrix, every: Int, rows: Int, into: Matrix)
 }

@@ -1,0 +1,184 @@
+import HMCore
+
+/// A natural-gradient solve that could not be done.
+public enum NaturalGradientError: Error, CustomStringConvertible {
+    /// F_i + αI of one unit is not positive definite (α = 0 with a singular block, or NaN).
+    case notPositiveDefinite(layer: String, unit: Int, damping: Double)
+
+    public var description: String {
+        switch self {
+        case let .notPositiveDefinite(layer, unit, damping):
+            return "\(layer.isEmpty ? "layer" : layer) unit \(unit): Fisher block + \(damping)·I is not positive definite"
+        }
+    }
+}
+
+/// The exact block-diagonal Fisher information of one layer of a sigmoid belief network
+/// (Várady, Volpi, Malagò & Ay): one block per unit i over its incoming weights and bias,
+///
+///     F_i = E[c_i · h̃h̃ᵀ],  h̃ = [parent state; 1],  c_i = the layer's `fisherWeights`
+///
+/// (σ'(a_i) for a Bernoulli unit), d = fanIn + 1 wide. It holds *sums* in float64 — the packed
+/// upper triangles Σ_r c_ri h̃_r h̃_rᵀ of every unit, then the sample count Σ_r 1 (or Σ_r of
+/// the row weights) — in one flat buffer, so that ranks allreduce `buffer[0..<bufferCount]`
+/// in one call and the estimate F_i = sum_i / count comes out right for the global sample.
+///
+/// Layout of `buffer`: unit i's triangle at i · triangle, row j of it (columns j..<d) at
+/// j·d − j(j−1)/2; the count last. The bias is coordinate d − 1 of h̃.
+public final class FisherBlocks: @unchecked Sendable {
+    public let units: Int
+    public let fanIn: Int
+    /// d = fanIn + 1.
+    public let dimension: Int
+    /// d(d + 1)/2 doubles per unit.
+    public let triangle: Int
+    /// units · triangle packed sums, then the count.
+    public let buffer: UnsafeMutablePointer<Double>
+    public let bufferCount: Int
+    public var name: String
+
+    public init(units: Int, fanIn: Int, name: String = "") {
+        precondition(units > 0 && fanIn >= 0, "Fisher blocks of \(units) units, fan-in \(fanIn)")
+        self.units = units
+        self.fanIn = fanIn
+        self.name = name
+        dimension = fanIn + 1
+        triangle = dimension * (dimension + 1) / 2
+        bufferCount = units * triangle + 1
+        buffer = .allocate(capacity: bufferCount)
+        buffer.initialize(repeating: 0, count: bufferCount)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Σ of the samples' row weights (the number of samples when unweighted).
+    public var count: Double {
+        get { buffer[units * triangle] }
+        set { buffer[units * triangle] = newValue }
+    }
+
+    /// Unit i's packed upper triangle of sums.
+    public func block(_ i: Int) -> UnsafeMutablePointer<Double> { buffer + i * triangle }
+
+    public func reset() { buffer.update(repeating: 0, count: bufferCount) }
+
+    /// Multiplies the sums and the count by `factor`: `scale(by: ρ)` before `accumulate`
+    /// turns the blocks into an exponentially decaying running average (F = sum / count).
+    public func scale(by factor: Double) {
+        for i in 0..<bufferCount { buffer[i] *= factor }
+    }
+
+    /// Adds Σ_r ρ_r · c[r, i] · h̃_r h̃_rᵀ to every unit's block and Σ_r ρ_r to the count, where
+    /// h̃_r = [parents[r]; 1], c = `weights` ([N, units], non-negative — the layer's
+    /// `fisherWeights`) and ρ = `rowWeights` (all 1 if nil). `parents` is [N, fanIn], nil for
+    /// the prior (h̃ = [1]).
+    ///
+    /// Per unit one float64 SYRK of the rows scaled by √(ρc): N·d²/2 multiply-adds.
+    public func accumulate(parents: Matrix?, weights: Matrix, rowWeights: UnsafePointer<Float>? = nil) {
+        let n = weights.rows, d = dimension
+        precondition(weights.cols == units, "Fisher weights [\(weights.rows), \(weights.cols)] for \(units) units")
+        if let parents {
+            precondition(parents.cols == fanIn && parents.rows == n,
+                         "parents [\(parents.rows), \(parents.cols)] for \(n) rows of fan-in \(fanIn)")
+        } else {
+            precondition(fanIn == 0, "parents missing for fan-in \(fanIn)")
+        }
+        if n == 0 { return }
+        let h = FisherBlocks.augmented(parents, rows: n, fanIn: fanIn)
+        defer { h.deallocate() }
+        let scaled = UnsafeMutablePointer<Double>.allocate(capacity: n * d)
+        let square = UnsafeMutablePointer<Double>.allocate(capacity: d * d)
+        defer { scaled.deallocate(); square.deallocate() }
+        var total = 0.0
+        for r in 0..<n { total += rowWeights.map { Double($0[r]) } ?? 1 }
+        for i in 0..<units {
+            for r in 0..<n {
+                let c = Double(weights.data[r * units + i]) * (rowWeights.map { Double($0[r]) } ?? 1)
+                precondition(!(c < 0), "negative Fisher weight \(c) (row \(r), unit \(i))")
+                let s = c.squareRoot()
+                let src = h + r * d, dst = scaled + r * d
+                for j in 0..<d { dst[j] = s * src[j] }
+            }
+            Float64Linear.syrkTransposed(scaled, k: n, n: d, lda: d, beta: 0, into: square)
+            Float64Linear.addUpper(square, n: d, to: block(i))
+        }
+        count += total
+    }
+
+    /// F_i = sum_i / count as a dense d×d matrix (for tests and inspection).
+    public func fisher(unit i: Int) -> [[Double]] {
+        let d = dimension
+        var f = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+        let p = block(i), c = count
+        var k = 0
+        for j in 0..<d {
+            for l in j..<d {
+                f[j][l] = p[k] / c
+                f[l][j] = p[k] / c
+                k += 1
+            }
+        }
+        return f
+    }
+
+    /// g_i ← (F_i + αI)⁻¹ g_i for every unit, in place, through the direct (Cholesky) solver;
+    /// g_i = [weight row i; bias i]. `weight` is [units, fanIn] (nil for the prior), `bias`
+    /// holds `units` values.
+    public func solve(weight: Matrix?, bias: Matrix, damping: Double) throws {
+        try DirectSolver(blocks: self, damping: damping).solve(weight: weight, bias: bias)
+    }
+
+    /// [rows, fanIn + 1] doubles: the rows of `parents` with a 1 appended (the caller frees).
+    static func augmented(_ parents: Matrix?, rows n: Int, fanIn: Int) -> UnsafeMutablePointer<Double> {
+        let d = fanIn + 1
+        let h = UnsafeMutablePointer<Double>.allocate(capacity: max(n * d, 1))
+        for r in 0..<n {
+            let dst = h + r * d
+            if let parents {
+                let src = parents.data + r * fanIn
+                for j in 0..<fanIn { dst[j] = Double(src[j]) }
+            }
+            dst[fanIn] = 1
+        }
+        return h
+    }
+}
+
+/// A per-layer solve of (F_i + αI) x = g_i for every unit, in place on the gradient views.
+public protocol FisherSolver: AnyObject {
+    var units: Int { get }
+    var fanIn: Int { get }
+    var damping: Double { get }
+    /// g_i = [weight row i; bias i] ← (F_i + αI)⁻¹ g_i. `weight` is [units, fanIn] (nil when
+    /// fanIn = 0), `bias` holds `units` values.
+    func solve(weight: Matrix?, bias: Matrix)
+}
+
+extension FisherSolver {
+    /// Copies the gradients into [units, d] doubles.
+    func gather(weight: Matrix?, bias: Matrix, into g: UnsafeMutablePointer<Double>) {
+        let d = fanIn + 1
+        precondition(bias.count >= units && (fanIn == 0 || (weight?.rows == units && weight?.cols == fanIn)),
+                     "gradient shapes for \(units) units of fan-in \(fanIn)")
+        for i in 0..<units {
+            let row = g + i * d
+            if let weight {
+                let w = weight.data + i * fanIn
+                for j in 0..<fanIn { row[j] = Double(w[j]) }
+            }
+            row[fanIn] = Double(bias.data[i])
+        }
+    }
+
+    func scatter(_ g: UnsafePointer<Double>, weight: Matrix?, bias: Matrix) {
+        let d = fanIn + 1
+        for i in 0..<units {
+            let row = g + i * d
+            if let weight {
+                let w = weight.data + i * fanIn
+                for j in 0..<fanIn { w[j] = Float(row[j]) }
+            }
+            bias.data[i] = Float(row[fanIn])
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import HMCore
+
+/// Which solver a layer's (F_i + αI)⁻¹ uses.
+public enum FisherSolverKind: String, Sendable, Equatable {
+    /// Accumulate the d×d blocks, factor each (units · (N·d²/2 + d³/3)).
+    case direct
+    /// N×N systems through one Gram matrix per layer (units · N³/3), for N < d.
+    case woodbury
+}
+
+/// How the preconditioner picks a layer's solver.
+public enum FisherSolverPolicy: Sendable, Equatable {
+    /// Woodbury when the layer's sample count N is below fanIn + 1, direct otherwise.
+    case automatic
+    case always(FisherSolverKind)
+}
+
+/// The Fisher samples of one conditional layer: sample r has parent state `parents[r]` and
+/// pre-activation `pre[r / every]`, and counts with weight `rowWeights[r]` (1 if nil).
+/// For the prior no samples are needed: its Fisher σ'(logit) is exact.
+public struct FisherSamples {
+    public var parents: Matrix
+    public var pre: Matrix
+    public var every: Int
+    public var rowWeights: UnsafePointer<Float>?
+
+    public init(parents: Matrix, pre: Matrix, every: Int = 1, rowWeights: UnsafePointer<Float>? = nil) {
+        self.parents = parents
+        self.pre = pre
+        self.every = every
+        self.rowWeights = rowWeights
+    }
+
+    public var count: Int { parents.rows }
+}
+
+/// The natural-gradient step of `nws` / `nrws`: g ← (F + αI)⁻¹ g on every layer's gradient
+/// in `machine.store.gradients`, F the exact block-diagonal Fisher of the sigmoid belief
+/// network (one block per unit over its incoming weights and bias; DESIGN §2):
+/// - the top prior: scalar blocks F = σ'(logit), exact, no samples;
+/// - `generative.l`, p(h_l | h_{l+1}): F_i = E_p[c_i h̃h̃ᵀ], h̃ = [h_{l+1}; 1], from dreams;
+/// - `recognition.l`, q(h_{l+1} | h_l): F_i = E_{x ~ data, h ~ q}[c_i h̃h̃ᵀ], h̃ = [h_l; 1].
+/// c comes from the layer's `fisherWeights`, so nothing here knows the distribution.
+///
+/// Two stages, so that ranks can sum the direct layers' blocks between them:
+/// `accumulate` (direct layers: `FisherBlocks` sums; Woodbury layers: keep the samples), then
+/// `factor`; `update` does both. `apply` may then be called for any number of gradients.
+public final class NaturalPreconditioner {
+    /// One layer's choice, for the log.
+    public struct Plan: Sendable, Equatable, CustomStringConvertible {
+        public let name: String
+        public let kind: FisherSolverKind
+        public let samples: Int
+        public let dimension: Int
+        public let units: Int
+        /// True for the prior (its Fisher is exact, not estimated).
+        public let exact: Bool
+
+        public var description: String {
+            if exact { return "\(name) exact σ'(logit) (\(units) units)" }
+            let rel = samples < dimension ? "<" : "≥"
+            return "\(name) \(kind.rawValue) (N = \(samples) \(rel) d = \(dimension), \(units) units)"
+        }
+    }
+
+    struct Layer {
+        let name: String
+        let layer: ConditionalLayer
+        let units: Int
+        let fanIn: Int
+        let weightGradient: Matrix?
+        let biasGradient: Matrix
+    }
+
+    public let machine: HelmholtzMachine
+    public var damping: Double
+    public var policy: FisherSolverPolicy
+    /// The last `accumulate`'s choice per layer: prior, generative 0..<L, recognition 0..<L.
+    public private(set) var plans: [Plan] = []
+    /// The direct layers' summed blocks after `accumulate` (incl. the prior's): the buffers
+    /// ranks allreduce before `factor`.
+    public private(set) var blocks: [FisherBlocks] = []
+    let layers: [Layer]
+    var pending: [Int: (parents: Matrix, weights: Matrix, rowWeights: [Float]?)] = [:]
+    var blocksByLayer: [Int: FisherBlocks] = [:]
+    var solvers: [FisherSolver?]
+
+    public init(machine: HelmholtzMachine, damping: Double, policy: FisherSolverPolicy = .automatic) {
+        self.machine = machine
+        self.damping = damping
+        self.policy = policy
+        let store = machine.store, w = machine.widths, L = machine.depth
+        var layers = [Layer(name: "generative.prior", layer: machine.prior, units: w[L], fanIn: 0,
+                            weightGradient: nil, biasGradient: store.gradient("generative.prior.logits"))]
+        for l in 0..<L {
+            layers.append(Layer(name: "generative.\(l)", layer: machine.generative[l], units: w[l], fanIn: w[l + 1],
+                                weightGradient: store.gradient("generative.\(l).weight"),
+                                biasGradient: store.gradient("generative.\(l).bias")))
+        }
+        for l in 0..<L {
+            layers.append(Layer(name: "recognition.\(l)", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
+                                weightGradient: store.gradient("recognition.\(l).weight"),
+                                biasGradient: store.gradient("recognition.\(l).bias")))
+        }
+        self.layers = layers
+        solvers = Array(repeating: nil, count: layers.count)
+    }
+
+    /// One line naming every layer's solver.
+    public var description: String {
+        "natural gradient, damping \(damping): " + plans.map(\.description).joined(separator: "; ")
+    }
+
+    /// The solver a layer of N samples and dimension d gets under `policy`.
+    public func kind(samples: Int, dimension: Int) -> FisherSolverKind {
+        switch policy {
+        case .automatic: return samples < dimension ? .woodbury : .direct
+        case .always(let k): return k
+        }
+    }
+
+    /// Stage 1: the Fisher weights of every layer's samples (`generative[l]` for
+    /// p(h_l | h_{l+1}), `recognition[l]` for q(h_{l+1} | h_l)); direct layers sum their blocks
+    /// afresh, Woodbury layers keep a copy of the samples.
+    public func accumulate(generative: [FisherSamples], recognition: [FisherSamples]) {
+        let L = machine.depth
+        precondition(generative.count == L && recognition.count == L, "Fisher samples for \(L) layers each")
+        plans = []
+        blocks = []
+        pending = [:]
+        blocksByLayer = [:]
+        solvers = Array(repeating: nil, count: layers.count)
+
+        // The prior: F = σ'(logit), one exact "sample" of weight 1.
+        let prior = layers[0]
+        let priorPre = Matrix(rows: 1, cols: prior.units)
+        prior.layer.preactivation(nil, into: priorPre)
+        let priorWeights = Matrix(rows: 1, cols: prior.units)
+        prior.layer.fisherWeights(pre: priorPre, every: 1, rows: 1, into: priorWeights)
+        let priorBlocks = FisherBlocks(units: prior.units, fanIn: 0, name: prior.name)
+        priorBlocks.accumulate(parents: nil, weights: priorWeights)
+        blocksByLayer[0] = priorBlocks
+        blocks.append(priorBlocks)
+        plans.append(Plan(name: prior.name, kind: .direct, samples: 1, dimension: 1, units: prior.units, exact: true))
+
+        for (k, s) in (generative + recognition).enumerated() {
+            let index = k + 1, layer = layers[index], n = s.count
+            precondition(s.parents.cols == layer.fanIn, "\(layer.name): parents of width \(s.parents.cols), fan-in \(layer.fanIn)")
+            precondition(s.pre.cols == layer.units, "\(layer.name): pre-activations of width \(s.pre.cols)")
+            let weights = Matrix(rows: n, cols: layer.units)
+            layer.layer.fisherWeights(pre: s.pre, every: s.every, rows: n, into: weights)
+            let kind = self.kind(samples: n, dimension: layer.fanIn + 1)
+            plans.append(Plan(name: layer.name, kind: kind, samples: n, dimension: layer.fanIn + 1,
+                              units: layer.units, exact: false))
+            switch kind {
+            case .direct:
+                let b = FisherBlocks(units: layer.units, fanIn: layer.fanIn, name: layer.name)
+                b.accumulate(parents: s.parents, weights: weights, rowWeights: s.rowWeights)
+                blocksByLayer[index] = b
+                blocks.append(b)
+            case .woodbury:
+                let parents = Matrix(rows: n, cols: layer.fanIn)
+                if n > 0 { parents.data.update(from: s.parents.data, count: n * layer.fanIn) }
+                let rho = s.rowWeights.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+                pending[index] = (parents, weights, rho)
+            }
+        }
+    }
+
+    /// Stage 2: factors every layer's F_i + αI.
+    public func factor() throws {
+        for (index, layer) in layers.enumerated() {
+            if let b = blocksByLayer[index] {
+                solvers[index] = try DirectSolver(blocks: b, damping: damping)
+            } else if let p = pending[index] {
+                if let rho = p.rowWeights {
+                    solvers[index] = try rho.withUnsafeBufferPointer {
+                        try WoodburySolver(parents: p.parents, weights: p.weights, rowWeights: $0.baseAddress,
+                                           damping: damping, name: layer.name)
+                    }
+                } else {
+                    solvers[index] = try WoodburySolver(parents: p.parents, weights: p.weights, damping: damping,
+                                                        name: layer.name)
+                }
+            }
+        }
+        pending = [:]
+    }
+
+    public func update(generative: [FisherSamples], recognition: [FisherSamples]) throws {
+        accumulate(generative: generative, recognition: recognition)
+        try factor()
+    }
+
+    /// g ← (F + αI)⁻¹ g on every layer's gradient in `machine.store.gradients`.
+    public func apply() {
+        for (index, layer) in layers.enumerated() {
+            guard let solver = solvers[index] else { preconditionFailure("\(layer.name): Fisher not factored") }
+            solver.solve(weight: layer.weightGradient, bias: layer.biasGradient)
+        }
+    }
+
+    /// The generative layers' Fisher samples from a sleep phase's dreams:
+    /// p(h_l | h_{l+1}) from (dream[l + 1], pPre[l]).
+    public static func generativeSamples(_ sleep: SleepPhase) -> [FisherSamples] {
+        (0..<sleep.machine.depth).map { FisherSamples(parents: sleep.dream[$0 + 1], pre: sleep.pPre[$0]) }
+    }
+
+    /// The recognition layers' Fisher samples from a wake pass on data `x` (h ~ q):
+    /// q(h_1 | x) from (x, qPre[0]) — one row per data point, its K samples share it — and
+    /// q(h_{l+1} | h_l) from (h[l], qPre[l]), one row per sample.
+    public static func recognitionSamples(_ sampler: ImportanceSampler, data x: Matrix) -> [FisherSamples] {
+        (0..<sampler.machine.depth).map {
+            $0 == 0 ? FisherSamples(parents: x, pre: sampler.qPre[0])
+                : FisherSamples(parents: sampler.h[$0], pre: sampler.qPre[$0])
+        }
+    }
+}
