@@ -344,6 +344,99 @@ import HMAlgorithms
         }
     }
 
+    /// Rows `range` of a matrix, copied.
+    static func slice(_ m: Matrix, _ range: Range<Int>) -> Matrix {
+        let out = Matrix(rows: range.count, cols: m.cols)
+        if !range.isEmpty { out.data.update(from: m.data + range.lowerBound * m.cols, count: range.count * m.cols) }
+        return out
+    }
+
+    /// Two ranks, each with half of every layer's samples: summing the direct layers' packed
+    /// buffers (an allreduce) and concatenating the Woodbury layers' samples (an allgather)
+    /// gives the preconditioner of the whole sample, solver choices included.
+    @Test func twoRanksEqualTheWholeSample() throws {
+        let widths = [6, 4, 3]
+        let m = randomMachine(widths, seed: 41, scale: 1.0)
+        let sleep = SleepPhase(machine: m, dreams: 4)
+        sleep.dream(count: 4, stream: RandomStream(key: 8, purpose: .sleep, step: 0), firstDream: 0)
+        let x = Matrix([[1, 0, 1, 1, 0, 0], [0, 1, 1, 0, 1, 1]])
+        let wake = ImportanceSampler(machine: m, batch: 2, samples: 3)
+        wake.run(x, stream: RandomStream(key: 8, purpose: .wake, step: 0), firstExample: 0, withDeltas: false)
+        let generative = NaturalPreconditioner.generativeSamples(sleep)
+        let recognition = NaturalPreconditioner.recognitionSamples(wake, data: x)
+
+        func randomGradient() {
+            var r = Numbers(state: 99)
+            for k in 0..<m.store.count { m.store.gradients.data[k] = Float(r.normal()) }
+        }
+        let whole = NaturalPreconditioner(machine: m, damping: 0.1)
+        try whole.update(generative: generative, recognition: recognition)
+        randomGradient()
+        whole.apply()
+        let want = m.store.gradients.array
+
+        func half(_ s: FisherSamples, _ rank: Int) -> FisherSamples {
+            let n = s.count, range = rank == 0 ? 0..<(n / 2) : (n / 2)..<n
+            return FisherSamples(parents: Self.slice(s.parents, range), pre: Self.slice(s.pre, range), globalCount: n)
+        }
+        let ranks = (0..<2).map { rank in
+            let p = NaturalPreconditioner(machine: m, damping: 0.1)
+            p.accumulate(generative: generative.map { half($0, rank) }, recognition: recognition.map { half($0, rank) })
+            return p
+        }
+        #expect(ranks[0].plans == whole.plans, "\(ranks[0].description) vs \(whole.description)")
+        #expect(whole.plans.contains { $0.kind == .woodbury } && whole.plans.dropFirst().contains { $0.kind == .direct })
+        for (a, b) in zip(ranks[0].blocks, ranks[1].blocks) {
+            for k in 0..<a.bufferCount {
+                let sum = a.buffer[k] + b.buffer[k]
+                a.buffer[k] = sum
+                b.buffer[k] = sum
+            }
+        }
+        for (a, b) in zip(ranks[0].woodburySamples, ranks[1].woodburySamples) {
+            let parents = Matrix(rows: a.parents.rows + b.parents.rows, cols: a.parents.cols,
+                                 values: a.parents.array + b.parents.array)
+            let weights = Matrix(rows: a.weights.rows + b.weights.rows, cols: a.weights.cols,
+                                 values: a.weights.array + b.weights.array)
+            for p in ranks { p.setWoodburySamples(name: a.name, parents: parents, weights: weights) }
+        }
+        for p in ranks {
+            try p.factor()
+            randomGradient()
+            p.apply()
+            let got = m.store.gradients.array
+            let worst = zip(got, want).map { abs(Double($0) - Double($1)) }.max()!
+            let scale = want.map { abs(Double($0)) }.max()!
+            #expect(worst <= 1e-6 * scale, "max |error| \(worst), scale \(scale)")
+        }
+    }
+
+    /// B1's shapes (784-200-200-10, 100 dreams, batch 100 × K = 5): the time of one Fisher
+    /// update and one preconditioned step, per layer. A measurement, not a check: run with
+    /// HM_FISHER_TIMING=1 (ideally in release).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HM_FISHER_TIMING"] != nil))
+    func timingAtB1() throws {
+        let m = randomMachine([784, 200, 200, 10], seed: 3, scale: 0.1)
+        let sleep = SleepPhase(machine: m, dreams: 100)
+        sleep.dream(count: 100, stream: RandomStream(key: 1, purpose: .sleep, step: 0), firstDream: 0)
+        var r = Numbers(state: 5)
+        let x = Matrix(rows: 100, cols: 784, values: (0..<78400).map { _ in Float(r.bit()) })
+        let wake = ImportanceSampler(machine: m, batch: 100, samples: 5)
+        wake.run(x, stream: RandomStream(key: 1, purpose: .wake, step: 0), firstExample: 0, withDeltas: false)
+        let pre = NaturalPreconditioner(machine: m, damping: 1e-2)
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        pre.accumulate(generative: NaturalPreconditioner.generativeSamples(sleep),
+                       recognition: NaturalPreconditioner.recognitionSamples(wake, data: x))
+        let t1 = clock.now
+        try pre.factor()
+        let t2 = clock.now
+        pre.apply()
+        let t3 = clock.now
+        print("B1 Fisher: \(pre.description)")
+        print("B1 Fisher: accumulate \(t1 - t0), factor \(t2 - t1), apply \(t3 - t2)")
+    }
+
     /// Solves a x = b by Gaussian elimination with partial pivoting, in float64.
     static func gaussianElimination(_ a: [[Double]], _ b: [Double]) -> [Double] {
         var a = a, b = b

@@ -23,12 +23,17 @@ public struct FisherSamples {
     public var pre: Matrix
     public var every: Int
     public var rowWeights: UnsafePointer<Float>?
+    /// The number of samples over all ranks, which decides the solver (all ranks must choose
+    /// alike); this rank's `count` if nil.
+    public var globalCount: Int?
 
-    public init(parents: Matrix, pre: Matrix, every: Int = 1, rowWeights: UnsafePointer<Float>? = nil) {
+    public init(parents: Matrix, pre: Matrix, every: Int = 1, rowWeights: UnsafePointer<Float>? = nil,
+                globalCount: Int? = nil) {
         self.parents = parents
         self.pre = pre
         self.every = every
         self.rowWeights = rowWeights
+        self.globalCount = globalCount
     }
 
     public var count: Int { parents.rows }
@@ -45,7 +50,7 @@ public struct FisherSamples {
 /// Two stages, so that ranks can sum the direct layers' blocks between them:
 /// `accumulate` (direct layers: `FisherBlocks` sums; Woodbury layers: keep the samples), then
 /// `factor`; `update` does both. `apply` may then be called for any number of gradients.
-public final class NaturalPreconditioner {
+public final class NaturalPreconditioner: CustomStringConvertible {
     /// One layer's choice, for the log.
     public struct Plan: Sendable, Equatable, CustomStringConvertible {
         public let name: String
@@ -149,8 +154,9 @@ public final class NaturalPreconditioner {
             precondition(s.pre.cols == layer.units, "\(layer.name): pre-activations of width \(s.pre.cols)")
             let weights = Matrix(rows: n, cols: layer.units)
             layer.layer.fisherWeights(pre: s.pre, every: s.every, rows: n, into: weights)
-            let kind = self.kind(samples: n, dimension: layer.fanIn + 1)
-            plans.append(Plan(name: layer.name, kind: kind, samples: n, dimension: layer.fanIn + 1,
+            let global = s.globalCount ?? n
+            let kind = self.kind(samples: global, dimension: layer.fanIn + 1)
+            plans.append(Plan(name: layer.name, kind: kind, samples: global, dimension: layer.fanIn + 1,
                               units: layer.units, exact: false))
             switch kind {
             case .direct:
@@ -165,6 +171,25 @@ public final class NaturalPreconditioner {
                 pending[index] = (parents, weights, rho)
             }
         }
+    }
+
+    /// The samples each Woodbury layer keeps after `accumulate`, by layer name: parents
+    /// [N, fanIn] and Fisher weights [N, units]. Across ranks these are what to allgather (far
+    /// smaller than the blocks a direct layer would allreduce), then `setWoodburySamples`.
+    public var woodburySamples: [(name: String, parents: Matrix, weights: Matrix)] {
+        pending.keys.sorted().map { (layers[$0].name, pending[$0]!.parents, pending[$0]!.weights) }
+    }
+
+    /// Replaces a Woodbury layer's samples (e.g. by the samples of all ranks, gathered in
+    /// global order), before `factor`.
+    public func setWoodburySamples(name: String, parents: Matrix, weights: Matrix, rowWeights: [Float]? = nil) {
+        guard let index = layers.firstIndex(where: { $0.name == name }), pending[index] != nil else {
+            preconditionFailure("\(name) is not a Woodbury layer of this update")
+        }
+        let layer = layers[index]
+        precondition(parents.cols == layer.fanIn && weights.cols == layer.units && parents.rows == weights.rows
+                     && (rowWeights == nil || rowWeights!.count == parents.rows), "\(name): Woodbury sample shapes")
+        pending[index] = (parents, weights, rowWeights)
     }
 
     /// Stage 2: factors every layer's F_i + αI.
