@@ -1,12 +1,21 @@
 #include "hm_signals.h"
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t received = 0;
+static unsigned stop_timeout = 25;
 
-static void on_signal(int sig) { received = sig; }
+/// Records the request; the first one also arms a watchdog (SIGALRM's default action ends
+/// the process), so that a rank that cannot reach the agreed stop — blocked on a dead peer
+/// while the job is being torn down — never outlives it by more than the timeout.
+static void on_signal(int sig) {
+    if (!received && stop_timeout > 0) alarm(stop_timeout);
+    received = sig;
+}
 
-void hm_install_preemption_handlers(void) {
+void hm_install_preemption_handlers(unsigned timeout_seconds) {
+    stop_timeout = timeout_seconds;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;

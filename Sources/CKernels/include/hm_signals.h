@@ -3,8 +3,9 @@
 #ifndef HM_SIGNALS_H
 #define HM_SIGNALS_H
 
-/// Installs the handler for SIGUSR1 and SIGTERM.
-void hm_install_preemption_handlers(void);
+/// Installs the handler for SIGUSR1 and SIGTERM. After the first signal the process has
+/// `timeout_seconds` (0: no limit) to checkpoint and exit before SIGALRM ends it.
+void hm_install_preemption_handlers(unsigned timeout_seconds);
 
 /// The signal received (SIGUSR1 or SIGTERM), or 0.
 int hm_preemption_signal(void);

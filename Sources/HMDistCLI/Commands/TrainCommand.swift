@@ -64,8 +64,14 @@ struct TrainCommand: ParsableCommand {
     /// launch scripts requeue on it (sysexits' EX_TEMPFAIL).
     static let preemptedStatus: Int32 = 75
 
+    /// Seconds from SIGUSR1/SIGTERM until the process ends even if it could not checkpoint
+    /// (`HM_DIST_STOP_TIMEOUT`, default 25: below Slurm's default KillWait of 30 s).
+    static var stopTimeout: UInt32 {
+        ProcessInfo.processInfo.environment["HM_DIST_STOP_TIMEOUT"].flatMap(UInt32.init) ?? 25
+    }
+
     func train() throws {
-        hm_install_preemption_handlers()
+        hm_install_preemption_handlers(TrainCommand.stopTimeout)
         let fromFile = try config.map(RunConfig.load(path:)) ?? RunConfig()
         let settings = try Settings(fromFile.overridden(by: flags), source: config ?? "command line")
         let fault = try FaultInjection.fromEnvironment()

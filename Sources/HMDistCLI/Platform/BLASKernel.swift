@@ -136,10 +136,12 @@ public enum BLASKernel {
     }
 
     /// OpenBLAS's build description ("OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH …").
-    public static var config: String {
+    /// Read once: `openblas_get_config()` builds its answer in one static buffer, which
+    /// concurrent callers (the ranks of an in-process world) would garble.
+    public static let config: String = {
         guard let p = openblas_get_config() else { return "" }
         return String(cString: p)
-    }
+    }()
 
     /// The number of threads OpenBLAS uses now.
     public static var threads: Int { Int(openblas_get_num_threads()) }

@@ -50,6 +50,9 @@ public final class Trainer {
                 throw ConfigError(path: "command line", field: "batch", "the global batch and dreams (\(settings.batch), \(settings.dreams)) must be at least the world size \(comm.size)")
             }
         }
+        if let fault, fault.rank >= comm.size {
+            throw ConfigError(path: "environment", field: FaultInjection.variable, "rank \(fault.rank) is outside the world of \(comm.size) ranks: the fault would never fire")
+        }
         self.settings = settings
         self.machine = machine
         self.train = train

@@ -28,7 +28,8 @@ struct TrainingRun {
 
     var isLeader: Bool { comm.rank == 0 }
 
-    func say(_ text: String) { if isLeader { print(text); fflush(stdout) } }
+    /// Prints on rank 0 only; the text is not even built on the other ranks.
+    func say(_ text: @autoclosure () -> String) { if isLeader { print(text()); fflush(stdout) } }
 
     /// How a run ended: at its last step, or early on a preemption signal after checkpointing.
     enum Outcome { case finished, preempted(signal: Int32) }
@@ -53,7 +54,8 @@ struct TrainingRun {
         let architecture = ModelCheckpoint.architecture(machine, imageShape: (data.imageShape.rows, data.imageShape.cols))
 
         say("hm-dist train: \(settings.algorithm.rawValue) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer) lr \(settings.lr)")
-        say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(try hostSummary()); BLAS per rank: \(BLASKernel.info)")
+        let hosts = try hostSummary()  // a collective: every rank takes part
+        say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
 
         let saver = runDir.map {

@@ -1,0 +1,5 @@
+// Umbrella header of the C kernels (an explicit one, so that adding a header rebuilds the
+// module instead of leaving a stale module cache).
+#include "hm_kernels.h"
+#include "hm_cpu.h"
+#include "hm_signals.h"
