@@ -47,7 +47,6 @@ struct TrainingRun {
         let trainer = try Trainer(settings: settings, machine: machine, train: train, comm: comm, fault: fault)
 
         let runDir = try settings.runDir.map(RunDirectory.init)
-        let store = runDir.map { CheckpointStore($0.checkpoints, keep: settings.keep) }
         let resumed = try resume(trainer, runDir: runDir)
         if isLeader { try runDir?.writeConfig(settings.config) }
         let metrics = try MetricsLog(path: isLeader ? runDir?.metrics : nil, append: resumed)
