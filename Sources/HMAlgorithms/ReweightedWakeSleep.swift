@@ -13,8 +13,10 @@ public final class ReweightedWakeSleep: TrainingAlgorithm {
     public let name = "rws"
     public let machine: HelmholtzMachine
     public let K: Int
-    let sampler: ImportanceSampler
-    let sleeper: SleepPhase
+    /// The wake phase's pass (read-only: `nrws` reads its samples for the Fisher).
+    public let sampler: ImportanceSampler
+    /// The sleep phase (read-only: `nrws` reads its dreams for the Fisher).
+    public let sleeper: SleepPhase
     /// w̃_bk / B_global per sample row.
     let weights: Matrix
     /// q(h1 | x)'s delta folded over each point's K samples: [B, w1].

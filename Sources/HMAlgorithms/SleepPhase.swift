@@ -9,7 +9,9 @@ public final class SleepPhase {
     public let dream: [Matrix]
     /// pPre[l]: the pre-activation of p(h_l | h_{l+1}) for the dreams; pPre[0] is x′'s.
     public let pPre: [Matrix]
-    let qPre: [Matrix]
+    /// qPre[l]: the pre-activation of q(h_{l+1} | h_l) on the dreams, after
+    /// `accumulateRecognitionGradient` (read-only: `nws` takes its recognition Fisher from it).
+    public let qPre: [Matrix]
     let qDelta: [Matrix]
     let logQ: DoubleBuffer
     let scale: Matrix

@@ -7,8 +7,10 @@ import HMCore
 public final class WakeSleep: TrainingAlgorithm {
     public let name = "ws"
     public let machine: HelmholtzMachine
-    let sampler: ImportanceSampler
-    let sleeper: SleepPhase
+    /// The wake phase's pass (read-only: `nws` reads its samples for the Fisher).
+    public let sampler: ImportanceSampler
+    /// The sleep phase (read-only: `nws` reads its dreams for the Fisher).
+    public let sleeper: SleepPhase
     let weights: Matrix
 
     public init(machine: HelmholtzMachine, batch: Int, dreams: Int) {

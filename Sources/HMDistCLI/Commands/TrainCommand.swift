@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "IDX directory or images file, or a built-in set: digits, bars, bars:N.") var data: String?
     @Option(help: "Real-valued data to 0/1: none, threshold or stochastic.") var binarize: String?
     @Option(help: "Layer widths, data first, e.g. 784,200,200,10.") var layers: String?
-    @Option(help: "ws, rws (nws, nrws, ddc in later versions).") var algorithm: String?
+    @Option(help: "ws, rws, nws or nrws (ddc in a later version).") var algorithm: String?
     @Option(help: "Importance samples K per data point (rws).") var samples: Int?
     @Option(help: "Global batch size (split across ranks).") var batch: Int?
     @Option(help: "Dreams per step for the sleep phase (default: the batch size).") var dreams: Int?
@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("eval-samples"), help: "Importance samples for the validation estimate.") var evalSamples: Int?
     @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
     @Option(name: .customLong("zstd-level"), help: "zstd level of checkpoint shards (default 1).") var zstdLevel: Int?
+    @Option(help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01).") var damping: Double?
+    @Option(name: .customLong("fisher-every"), help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10).") var fisherEvery: Int?
 
     func run() throws {
         try reportingErrors("train") { try train() }
@@ -49,6 +51,7 @@ struct TrainCommand: ParsableCommand {
             c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
             c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
             c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
+            c.damping = damping; c.fisherEvery = fisherEvery
             if let layers {
                 let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !widths.contains(nil) else {

@@ -29,12 +29,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var evalSamples: Int?
     public var logEvery: Int?
     public var zstdLevel: Int?
+    public var damping: Double?
+    public var fisherEvery: Int?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case data, binarize, layers, algorithm, samples, batch, dreams, optimizer, lr, momentum,
              epochs, steps, seed, runDir = "run-dir", checkpointEvery = "checkpoint-every", keep,
              resume, ranks, threads, reproducible, evalEvery = "eval-every",
-             evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level"
+             evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level",
+             damping, fisherEvery = "fisher-every"
     }
 
     public init() {}
@@ -74,6 +77,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         take(\.epochs); take(\.steps); take(\.seed); take(\.runDir); take(\.checkpointEvery)
         take(\.keep); take(\.resume); take(\.ranks); take(\.threads); take(\.reproducible)
         take(\.evalEvery); take(\.evalSamples); take(\.logEvery); take(\.zstdLevel)
+        take(\.damping); take(\.fisherEvery)
         return r
     }
 

@@ -28,6 +28,15 @@ public struct Settings: Sendable {
     public var logEvery: Int
     /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
     public var zstdLevel: Int
+    /// `nws`/`nrws`: α of the damped solve (F_i + αI)⁻¹g. Default 1e-2: a Bernoulli unit's
+    /// Fisher entries are at most σ' ≤ 1/4, so α = 0.01 leaves the well-measured directions
+    /// natural (curvature ≫ α) while capping the gain in directions the step's samples barely
+    /// see — all but N of them when a layer has fewer samples N than fan-in + 1 (Woodbury) —
+    /// at 1/α = 100 times the plain gradient.
+    public var damping: Double
+    /// `nws`/`nrws`: recompute the Fisher statistics and factors every this many steps (from
+    /// that step's samples); the steps in between reuse the factors.
+    public var fisherEvery: Int
 
     /// `source` names where bad values came from in the error messages.
     public init(_ c: RunConfig, source: String = "command line") throws {
@@ -55,7 +64,7 @@ public struct Settings: Sendable {
             throw ConfigError(path: source, field: "algorithm", "expected one of ws, rws, nws, nrws, ddc, found \(name)")
         }
         algorithm = a
-        samples = try positive(c.samples, .samples, default: a == .ws ? 1 : 5)
+        samples = try positive(c.samples, .samples, default: a == .ws || a == .nws ? 1 : 5)
         batch = try positive(c.batch, .batch, default: 100)
         dreams = try positive(c.dreams, .dreams, default: batch)
         optimizer = c.optimizer ?? "adam"
@@ -87,6 +96,14 @@ public struct Settings: Sendable {
         guard (1...19).contains(zstdLevel) else {
             throw ConfigError(path: source, field: "zstd-level", "expected a level from 1 to 19, found \(zstdLevel)")
         }
+        damping = c.damping ?? 1e-2
+        guard damping > 0, damping.isFinite else {
+            throw ConfigError(path: source, field: "damping", "expected a positive number, found \(damping)")
+        }
+        fisherEvery = try positive(c.fisherEvery, .fisherEvery, default: 10)
+        if reproducible && (a == .nws || a == .nrws) {
+            throw ConfigError(path: source, field: "reproducible", Settings.naturalReproducibleMessage(a))
+        }
     }
 
     /// Back to the YAML form, every key set: what `config.yaml` in a run directory holds.
@@ -98,6 +115,11 @@ public struct Settings: Sendable {
         c.runDir = runDir; c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume
         c.ranks = ranks; c.threads = threads; c.reproducible = reproducible
         c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
+        c.damping = damping; c.fisherEvery = fisherEvery
         return c
+    }
+
+    static func naturalReproducibleMessage(_ a: Algorithm) -> String {
+        "--reproducible is not supported with \(a.rawValue) yet (its Fisher statistics are summed in floating point, so they would depend on the world size); run without it, or use ws or rws"
     }
 }

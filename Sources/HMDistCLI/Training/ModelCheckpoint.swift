@@ -1,4 +1,5 @@
 import Foundation
+import HMAlgorithms
 import HMCheckpoint
 import HMCore
 
@@ -20,6 +21,78 @@ public enum ModelCheckpoint {
             out.append(Tensor(name: "optimizer.step", shape: [1], values: [Int64(optimizer.stepCount)]))
         }
         return out
+    }
+
+    /// `nws`/`nrws`: the statistics the factors in use were computed from, so that a resumed
+    /// run refactors the same F + αI (DESIGN §4, promise 1) instead of waiting for the next
+    /// recompute step with other factors:
+    /// - `fisher.step` (int64 [1]): the step whose samples they are;
+    /// - `fisher.<layer>.blocks` (**float64**, [units · d(d+1)/2 + 1]) for every direct layer,
+    ///   `generative.prior` included: the packed upper triangles of the summed Σ c h̃h̃ᵀ of each
+    ///   unit (unit i at i · d(d+1)/2, row j of its triangle at j·d − j(j−1)/2, d = fan-in + 1,
+    ///   the bias last), then the global sample count — `FisherBlocks.buffer` after the
+    ///   allreduce;
+    /// - `fisher.<layer>.parents` (float32 [N, fan-in]) and `fisher.<layer>.weights` (float32
+    ///   [N, units], the Fisher weights σ'(a)) for every Woodbury layer: the gathered samples of
+    ///   all ranks in global order.
+    /// The same on every rank. Empty before the first statistics step.
+    public static func fisherTensors(_ natural: NaturalWakeSleep) -> [Tensor] {
+        guard let s = natural.statistics else { return [] }
+        var out = [Tensor(name: "fisher.step", shape: [1], values: [Int64(s.step)])]
+        for b in s.blocks {
+            out.append(Tensor(name: "fisher.\(b.name).blocks", shape: [b.bufferCount],
+                              values: Array(UnsafeBufferPointer(start: b.buffer, count: b.bufferCount))))
+        }
+        for w in s.woodbury {
+            out.append(Tensor(name: "fisher.\(w.name).parents", shape: [w.parents.rows, w.parents.cols], values: w.parents.array))
+            out.append(Tensor(name: "fisher.\(w.name).weights", shape: [w.weights.rows, w.weights.cols], values: w.weights.array))
+        }
+        return out
+    }
+
+    /// Refactors `natural`'s preconditioner from the `fisher.*` tensors of `checkpoint` for steps
+    /// of the given global sizes; a checkpoint without them, or with statistics that do not fit
+    /// this run's solvers, is refused. Returns the step the statistics come from.
+    @discardableResult
+    public static func restoreFisher(_ natural: NaturalWakeSleep, globalBatch: Int, globalDreams: Int,
+                                     from checkpoint: Checkpoint) throws -> Int {
+        guard let t = checkpoint["fisher.step"], let step = try t.values(as: Int64.self).first else {
+            throw ConfigError(path: checkpoint.directory, field: "fisher.step",
+                              "missing: the checkpoint holds no Fisher statistics for \(natural.name)")
+        }
+        var blocks: [String: [Double]] = [:]
+        var samples: [String: (parents: Matrix, weights: Matrix)] = [:]
+        var parents: [String: Matrix] = [:], weights: [String: Matrix] = [:]
+        for name in checkpoint.tensors.keys where name.hasPrefix("fisher.") && name != "fisher.step" {
+            let t = checkpoint[name]!
+            let stem = String(name.dropFirst("fisher.".count))
+            if stem.hasSuffix(".blocks") {
+                blocks[String(stem.dropLast(".blocks".count))] = try t.values(as: Double.self)
+            } else if stem.hasSuffix(".parents") || stem.hasSuffix(".weights") {
+                guard t.shape.count == 2 else {
+                    throw ConfigError(path: checkpoint.directory, field: name, "expected a matrix, found shape \(t.shape)")
+                }
+                let m = Matrix(rows: t.shape[0], cols: t.shape[1])
+                let values = try t.values(as: Float.self)
+                if !values.isEmpty { values.withUnsafeBufferPointer { m.data.update(from: $0.baseAddress!, count: values.count) } }
+                if stem.hasSuffix(".parents") { parents[String(stem.dropLast(".parents".count))] = m }
+                else { weights[String(stem.dropLast(".weights".count))] = m }
+            }
+        }
+        for layer in Set(parents.keys).union(weights.keys) {
+            guard let p = parents[layer], let w = weights[layer] else {
+                throw ConfigError(path: checkpoint.directory, field: "fisher.\(layer).\(parents[layer] == nil ? "parents" : "weights")",
+                                  "missing beside its \(parents[layer] == nil ? "weights" : "parents")")
+            }
+            samples[layer] = (p, w)
+        }
+        do {
+            try natural.restore(step: Int(step), globalBatch: globalBatch, globalDreams: globalDreams,
+                                blocks: blocks, woodbury: samples)
+        } catch {
+            throw ConfigError(path: checkpoint.directory, field: "fisher", "the saved Fisher statistics do not fit this run: \(error)")
+        }
+        return Int(step)
     }
 
     public static func architecture(_ machine: HelmholtzMachine, imageShape: (rows: Int, cols: Int)) -> JSONValue {

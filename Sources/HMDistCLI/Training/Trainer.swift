@@ -11,6 +11,9 @@ public final class Trainer {
     public let settings: Settings
     public let machine: HelmholtzMachine
     public let algorithm: TrainingAlgorithm
+    /// `nws` / `nrws`: the algorithm, whose gradients are preconditioned after the sum across
+    /// ranks and before the optimizer step; nil otherwise.
+    public let natural: NaturalWakeSleep?
     public let optimizer: Optimizer
     public let comm: Communicator
     public let fault: FaultInjection?
@@ -42,6 +45,9 @@ public final class Trainer {
         }
         let M = Trainer.microBlocks, smallest = min(settings.batch, settings.dreams)
         if settings.reproducible {
+            guard settings.algorithm != .nws && settings.algorithm != .nrws else {
+                throw ConfigError(path: "command line", field: "reproducible", Settings.naturalReproducibleMessage(settings.algorithm))
+            }
             guard smallest >= M, comm.size <= M else {
                 throw ConfigError(path: "command line", field: "reproducible", "--reproducible splits the batch and the dreams into \(M) micro-blocks: both must be at least \(M), and the world size (\(comm.size)) at most \(M)")
             }
@@ -62,6 +68,9 @@ public final class Trainer {
         let localDreams = (settings.dreams + comm.size - 1) / comm.size
         x = Matrix(rows: localBatch, cols: machine.widths[0])
         algorithm = try Trainer.algorithm(settings, machine: machine, batch: localBatch, dreams: localDreams)
+        natural = algorithm as? NaturalWakeSleep
+        // Every layer's solver is known from the global counts alone: chosen now, for the log.
+        natural?.plan(globalBatch: settings.batch, globalDreams: settings.dreams)
         optimizer = settings.optimizer == "sgd"
             ? SGD(count: machine.store.count, learningRate: Float(settings.lr), momentum: Float(settings.momentum))
             : Adam(count: machine.store.count, learningRate: Float(settings.lr))
@@ -79,8 +88,11 @@ public final class Trainer {
         switch s.algorithm {
         case .ws: return WakeSleep(machine: machine, batch: batch, dreams: dreams)
         case .rws: return ReweightedWakeSleep(machine: machine, batch: batch, samples: s.samples, dreams: dreams)
-        case .nws, .nrws, .ddc:
-            throw ConfigError(path: "command line", field: "algorithm", "\(s.algorithm.rawValue) is not available in this version; use ws or rws")
+        case .nws, .nrws:
+            return NaturalWakeSleep(s.algorithm == .nws ? .nws : .nrws, machine: machine, batch: batch,
+                                    samples: s.samples, dreams: dreams, damping: s.damping, fisherEvery: s.fisherEvery)
+        case .ddc:
+            throw ConfigError(path: "command line", field: "algorithm", "\(s.algorithm.rawValue) is not available in this version; use ws, rws, nws or nrws")
         }
     }
 
@@ -116,15 +128,30 @@ public final class Trainer {
             let pending = try timed { try comm.startAllreduceSum(machine.store.gradients.data, count: generativeCount) }
             statistics[1] = algorithm.sleep(share)
             try checkFinite(summed: false)
+            // nws/nrws on a recompute step: this rank's Fisher sums and samples, computed while
+            // the generative gradients are in flight.
+            let recompute = natural?.recomputes(at: step) == true
+            if recompute { natural!.accumulateFisher(share) }
             try timed {
                 try comm.allreduceSum(machine.store.gradients.data + generativeCount, count: machine.store.count - generativeCount)
                 try pending.wait()
+            }
+            if recompute, let natural {
+                try timed { try FisherReduction.reduce(natural.preconditioner, comm: comm) }
+                do { try natural.factorFisher(step: step) } catch {
+                    throw TrainingError(step: step, message: "the Fisher factors failed: \(error)")
+                }
             }
         }
         statistics[2] = hm_preemption_signal() != 0 ? Double(hm_preemption_signal()) : 0
         try timed { try comm.allreduceSum(statistics.pointer, count: 3) }
         if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
         try checkFinite()
+        if let natural {
+            // Every rank holds the same summed gradient and the same factors.
+            natural.applyPreconditioner()
+            try checkFinite(natural: true)
+        }
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
         step += 1
         return (statistics[0] / Double(B), statistics[1] / Double(D))
@@ -174,12 +201,12 @@ public final class Trainer {
     }
 
     /// A NaN or infinity in the gradient stops the run; it is never applied.
-    func checkFinite(summed: Bool = true) throws {
+    func checkFinite(summed: Bool = true, natural: Bool = false) throws {
         guard machine.store.gradients.hasNonFinite else { return }
         let bad = machine.store.entries.first { e in
             (0..<e.count).contains { !machine.store.gradients.data[e.offset + $0].isFinite }
         }
-        throw TrainingError(step: step, message: "the \(summed ? "summed " : "")gradient of \(bad?.name ?? "a tensor") is not finite\(summed ? "" : " on rank \(comm.rank)"); the step was not applied")
+        throw TrainingError(step: step, message: "the \(natural ? "natural (preconditioned) " : summed ? "summed " : "")gradient of \(bad?.name ?? "a tensor") is not finite\(summed ? "" : " on rank \(comm.rank)"); the step was not applied")
     }
 
     /// Mean importance-sampled log-likelihood of `data` with K samples, split across ranks.

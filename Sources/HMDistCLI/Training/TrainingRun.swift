@@ -56,6 +56,10 @@ struct TrainingRun {
         let hosts = try hostSummary()  // a collective: every rank takes part
         say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
+        if let natural = trainer.natural {
+            say("\(natural.preconditioner.description); Fisher statistics and factors every \(natural.fisherEvery) step\(natural.fisherEvery == 1 ? "" : "s")"
+                + (natural.statistics.map { ", resumed with the factors of step \($0.step)" } ?? ""))
+        }
 
         let saver = runDir.map {
             ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: settings.zstdLevel),
@@ -67,7 +71,9 @@ struct TrainingRun {
             if CheckpointReader.committedSteps(in: runDir.checkpoints).contains(where: { $0.step == trainer.step }) { return }
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
                                       config: settings.config.json, architecture: architecture)
-            let cost = try saver.save(info, tensors: ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer))
+            let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer)
+                + (trainer.natural.map(ModelCheckpoint.fisherTensors) ?? [])
+            let cost = try saver.save(info, tensors: tensors)
             metrics.write(["step": trainer.step, "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
                            "checkpoint_rank_mb_per_second": Double(cost.bytesWritten) / 1e6 / cost.seconds])
             say(String(format: "checkpoint step %d: %.2f MB in %d shard%@, committed in %.3f s", trainer.step,
@@ -168,6 +174,9 @@ struct TrainingRun {
         }
         trainer.machine.copyParameters(from: stored)
         try ModelCheckpoint.restore(trainer.optimizer, machine: trainer.machine, from: checkpoint)
+        if let natural = trainer.natural {
+            try ModelCheckpoint.restoreFisher(natural, globalBatch: settings.batch, globalDreams: settings.dreams, from: checkpoint)
+        }
         trainer.step = checkpoint.manifest.step
         say(String(format: "resumed from %@ (step %d, saved by %d rank%@; read and verified in %.3f s)", checkpoint.directory,
                    trainer.step, checkpoint.manifest.worldSize, checkpoint.manifest.worldSize == 1 ? "" : "s",

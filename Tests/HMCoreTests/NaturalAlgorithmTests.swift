@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+import HMAlgorithms
+@testable import HMCore
+
+/// `nws` and `nrws` (NaturalWakeSleep) in one process: the update is the base algorithm's
+/// gradient times (F + αI)⁻¹ with F from the documented samples (generative from the dreams;
+/// recognition from the wake samples for nrws, from the dreams for nws), factors reused between
+/// recomputes, F converging to the exact Fisher by enumeration with many dreams, and a short
+/// nrws training run improving the exact log-likelihood.
+@Suite struct NaturalAlgorithmTests {
+    static func copy(_ m: HelmholtzMachine) -> HelmholtzMachine {
+        let c = HelmholtzMachine(widths: m.widths)
+        c.copyParameters(from: m)
+        return c
+    }
+
+    static func data(rows: Int, cols: Int, seed: UInt64) -> Matrix {
+        var r = FisherTests.Numbers(state: seed)
+        return Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in Float(r.bit()) })
+    }
+
+    static func share(_ x: Matrix, dreams: Int, step: Int) -> StepShare {
+        StepShare(x: x, firstExample: 0, globalBatch: x.rows, dreams: dreams, firstDream: 0, globalDreams: dreams,
+                  step: step, seed: 11)
+    }
+
+    // MARK: (1) the update = an independently built preconditioner applied to ws / rws
+
+    /// Two steps with `fisherEvery` 2 on a tiny machine, few samples (so that both solvers are
+    /// used): step 0's update equals the base algorithm's gradient preconditioned by a
+    /// `NaturalPreconditioner` built here from step 0's samples — the dreams for the generative
+    /// blocks; the wake samples (nrws) or the dreams (nws) for the recognition blocks — and
+    /// step 1 reuses those factors on its own gradient. The same arithmetic: equal bit for bit.
+    @Test(arguments: [NaturalWakeSleep.Variant.nws, .nrws])
+    func updateIsTheBaseGradientPreconditioned(variant: NaturalWakeSleep.Variant) throws {
+        let widths = [6, 4, 3], damping = 0.05, dreams = 4
+        let truth = randomMachine(widths, seed: 51, scale: 1.0)
+        let x = Self.data(rows: 3, cols: 6, seed: 3)
+        let m = Self.copy(truth), twin = Self.copy(truth)
+        let natural = NaturalWakeSleep(variant, machine: m, batch: 3, samples: 2, dreams: dreams,
+                                       damping: damping, fisherEvery: 2)
+        #expect(natural.name == variant.rawValue)
+        let sampler: ImportanceSampler, sleeper: SleepPhase, base: TrainingAlgorithm
+        switch variant {
+        case .nws:
+            let ws = WakeSleep(machine: twin, batch: 3, dreams: dreams)
+            (sampler, sleeper, base) = (ws.sampler, ws.sleeper, ws)
+        case .nrws:
+            let rws = ReweightedWakeSleep(machine: twin, batch: 3, samples: 2, dreams: dreams)
+            (sampler, sleeper, base) = (rws.sampler, rws.sleeper, rws)
+        }
+        let independent = NaturalPreconditioner(machine: twin, damping: damping)
+        for step in 0..<2 {
+            let s = Self.share(x, dreams: dreams, step: step)
+            #expect(natural.recomputes(at: step) == (step == 0))
+            m.store.zeroGradients()
+            try natural.naturalGradients(s)
+
+            twin.store.zeroGradients()
+            _ = base.accumulateGradients(s)
+            if step == 0 {
+                let recognition = variant == .nrws
+                    ? NaturalPreconditioner.recognitionSamples(sampler, data: x)
+                    : (0..<2).map { FisherSamples(parents: sleeper.dream[$0], pre: sleeper.qPre[$0]) }
+                try independent.update(generative: NaturalPreconditioner.generativeSamples(sleeper), recognition: recognition)
+                #expect(independent.plans == natural.preconditioner.plans, "\(natural.preconditioner.description)")
+            }
+            let raw = twin.store.gradients.array
+            independent.apply()
+            #expect(m.store.gradients.array == twin.store.gradients.array, "\(variant) step \(step): not the preconditioned base gradient")
+            #expect(raw != twin.store.gradients.array)
+            #expect(natural.statistics?.step == 0)
+        }
+        let kinds = natural.preconditioner.plans.dropFirst().map(\.kind)
+        #expect(kinds.contains(.woodbury) && kinds.contains(.direct), "\(natural.preconditioner.description)")
+        // nws: recognition from the 4 dreams; nrws: q(h1 | x) one row per data point (3), the
+        // layer above one per sample (3 · 2).
+        let recognitionCounts = natural.preconditioner.plans.suffix(2).map(\.samples)
+        #expect(recognitionCounts == (variant == .nws ? [4, 4] : [3, 6]), "\(natural.preconditioner.description)")
+    }
+
+    /// Saved statistics give back the same factors: a second algorithm restored from the first's
+    /// `statistics` preconditions a gradient to the same bits.
+    @Test func restoredStatisticsGiveTheSameFactors() throws {
+        let m = randomMachine([6, 4, 3], seed: 61, scale: 1.0)
+        let x = Self.data(rows: 3, cols: 6, seed: 5)
+        let a = NaturalWakeSleep(.nrws, machine: m, batch: 3, samples: 2, dreams: 4, damping: 0.05, fisherEvery: 5)
+        try a.naturalGradients(Self.share(x, dreams: 4, step: 0))
+        let saved = try #require(a.statistics)
+        let b = NaturalWakeSleep(.nrws, machine: m, batch: 3, samples: 2, dreams: 4, damping: 0.05, fisherEvery: 5)
+        var blocks: [String: [Double]] = [:]
+        for k in saved.blocks { blocks[k.name] = Array(UnsafeBufferPointer(start: k.buffer, count: k.bufferCount)) }
+        var woodbury: [String: (parents: Matrix, weights: Matrix)] = [:]
+        for w in saved.woodbury {
+            woodbury[w.name] = (Matrix(rows: w.parents.rows, cols: w.parents.cols, values: w.parents.array),
+                                Matrix(rows: w.weights.rows, cols: w.weights.cols, values: w.weights.array))
+        }
+        #expect(!saved.woodbury.isEmpty && saved.blocks.count > 1)
+        try b.restore(step: 0, globalBatch: 3, globalDreams: 4, blocks: blocks, woodbury: woodbury)
+        #expect(b.statistics?.step == 0 && !b.recomputes(at: 1) && b.recomputes(at: 5))
+        var r = FisherTests.Numbers(state: 8)
+        let g = (0..<m.store.count).map { _ in Float(r.normal()) }
+        func preconditioned(_ n: NaturalWakeSleep) -> [Float] {
+            g.withUnsafeBufferPointer { m.store.gradients.data.update(from: $0.baseAddress!, count: g.count) }
+            n.applyPreconditioner()
+            return m.store.gradients.array
+        }
+        #expect(preconditioned(a) == preconditioned(b))
+        // A layer solved differently is refused, not silently mixed up.
+        blocks["generative.0"] = blocks["generative.1"]
+        #expect(throws: FisherRestoreError.self) {
+            try b.restore(step: 0, globalBatch: 3, globalDreams: 4, blocks: blocks, woodbury: woodbury)
+        }
+    }
+
+    // MARK: (2) with many dreams, F → the exact Fisher
+
+    /// nws on [4, 3, 2] with 40,000 dreams: the generative update of each layer is the ws
+    /// gradient times (F + αI)⁻¹ with F the *exact* Fisher by enumeration of every parent state
+    /// (p(h_{l+1}) marginalised exactly), up to the Monte Carlo error of the dreams. Measured:
+    /// relative L2 error 0.0026 and 0.0010 for the two layers, while the natural and the plain
+    /// gradient differ by 0.82 and 0.85 relative — the check could fail.
+    @Test func manyDreamsGiveTheExactFisher() throws {
+        let widths = [4, 3, 2], damping = 0.1, dreams = 40_000
+        let m = randomMachine(widths, seed: 71, scale: 1.0)
+        let ref = Reference(m)
+        let x = Self.data(rows: 20, cols: 4, seed: 9)
+        let natural = NaturalWakeSleep(.nws, machine: m, batch: 20, samples: 1, dreams: dreams, damping: damping, fisherEvery: 1)
+        let s = Self.share(x, dreams: dreams, step: 0)
+        m.store.zeroGradients()
+        _ = natural.accumulateGradients(s)
+        let plain = m.store.gradients.array
+        natural.accumulateFisher(s)
+        try natural.factorFisher(step: 0)
+        natural.applyPreconditioner()
+        let store = m.store
+        for l in 0..<m.depth {
+            let name = "generative.\(l)", units = widths[l], fanIn = widths[l + 1]
+            let parents = Reference.all(fanIn), p = FisherTests.marginal(ref, layer: l + 1)
+            let w = store.entries.first { $0.name == "\(name).weight" }!, b = store.entries.first { $0.name == "\(name).bias" }!
+            var err = 0.0, norm = 0.0, change = 0.0
+            for i in 0..<units {
+                var f = FisherTests.fisher(parents.indices.map {
+                    (parents[$0], FisherTests.sigmoidPrime(ref.pre(name, i, parents[$0])), p[$0])
+                })
+                for j in 0...fanIn { f[j][j] += damping }
+                let g = (0..<fanIn).map { Double(plain[w.offset + i * fanIn + $0]) } + [Double(plain[b.offset + i])]
+                let want = FisherTests.gaussianElimination(f, g)
+                let got = (0..<fanIn).map { Double(store.gradients.data[w.offset + i * fanIn + $0]) }
+                    + [Double(store.gradients.data[b.offset + i])]
+                for j in 0...fanIn {
+                    err += (got[j] - want[j]) * (got[j] - want[j])
+                    norm += want[j] * want[j]
+                    change += (g[j] - want[j]) * (g[j] - want[j])
+                }
+            }
+            let relative = (err / norm).squareRoot(), differs = (change / norm).squareRoot()
+            print("NaturalAlgorithmTests: \(name): natural update vs exact-Fisher solve \(relative) relative; plain gradient differs by \(differs)")
+            #expect(relative < 0.03, "\(name): \(relative) from (F_exact + αI)⁻¹ g")
+            #expect(differs > 0.3, "\(name): the natural gradient is barely the plain one (\(differs)): the check cannot fail")
+        }
+    }
+
+    // MARK: (3) training improves the exact log-likelihood
+
+    /// nrws (K = 5, Fisher every 5 steps, Adam 0.01) for 600 steps of batch 100 on data drawn
+    /// from a known [8, 4, 2] machine (the truth of TrainingTests): the exact held-out
+    /// log-likelihood rises by most of the start's gap to the truth. Measured (debug): truth
+    /// −3.747, start −4.407, trained −3.828 (88 % of the gap closed), about 0.4 s.
+    @Test func nrwsTrainingImprovesTheExactLikelihood() throws {
+        let widths = [8, 4, 2], seed: UInt64 = 100, batch = 100
+        let truth = randomMachine(widths, seed: seed, scale: 1.5)
+        for e in truth.store.entries where e.name.hasPrefix("generative") && e.shape.count == 2 {
+            let w = truth.store.value(e.name)
+            for i in 0..<w.count { w.data[i] *= 2 }
+        }
+        func draw(_ count: Int, first: Int) -> Matrix {
+            let sleep = SleepPhase(machine: truth, dreams: count)
+            sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: first)
+            let x = Matrix(rows: count, cols: widths[0])
+            x.copy(from: sleep.dream[0])
+            return x
+        }
+        let train = draw(5000, first: 0), test = draw(1000, first: 5000)
+        func exact(_ m: HelmholtzMachine) throws -> Double {
+            try ExactLogLikelihood.logLikelihoods(m, data: test).reduce(0, +) / Double(test.rows)
+        }
+        let truthLL = try exact(truth)
+        let m = HelmholtzMachine(widths: widths)
+        let means = (0..<widths[0]).map { j in Float((0..<train.rows).reduce(0.0) { $0 + Double(train[$1, j]) } / Double(train.rows)) }
+        m.initialize(seed: 7, pixelMeans: means)
+        let initial = try exact(m)
+        let natural = NaturalWakeSleep(.nrws, machine: m, batch: batch, samples: 5, dreams: batch, damping: 1e-2, fisherEvery: 5)
+        let optimizer = Adam(count: m.store.count, learningRate: 0.01)
+        let x = Matrix(rows: batch, cols: widths[0])
+        let perEpoch = train.rows / batch
+        for step in 0..<600 {
+            let first = (step % perEpoch) * batch
+            for r in 0..<batch { x.row(r).update(from: train.row(first + r), count: x.cols) }
+            m.store.zeroGradients()
+            try natural.naturalGradients(Self.share(x, dreams: batch, step: step))
+            optimizer.step(parameters: m.store.values, gradients: m.store.gradients)
+        }
+        let trained = try exact(m)
+        let report = String(format: "nrws: truth %.4f, initial %.4f, trained %.4f", truthLL, initial, trained)
+        print("NaturalAlgorithmTests: \(report)")
+        #expect(trained.isFinite)
+        #expect(truthLL - initial > 0.4, "the problem is too easy: \(report)")
+        #expect(trained - initial > 0.6 * (truthLL - initial), "closed less than 60 % of the start's gap: \(report)")
+        #expect(truthLL - trained < 0.25, "more than 0.25 nats/pt below the truth: \(report)")
+    }
+}
