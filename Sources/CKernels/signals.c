@@ -1,4 +1,5 @@
 #include "hm_signals.h"
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,12 @@ void hm_install_preemption_handlers(unsigned timeout_seconds) {
     action.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &action, 0);
     sigaction(SIGTERM, &action, 0);
+    // A launcher may start us with them blocked: unblock, or the request would never arrive.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &set, 0);
 }
 
 int hm_preemption_signal(void) { return received; }
