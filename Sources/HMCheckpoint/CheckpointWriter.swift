@@ -75,8 +75,13 @@ public struct CheckpointWriter: Sendable {
         let name = CheckpointLayout.shardFileName(rank: rank, worldSize: worldSize)
         let compressed = try Zstd.compress(Safetensors.encode(tensors, metadata: ["format": "pt"]),
                                            level: compressionLevel)
-        try DurableFile.write(compressed, to: CheckpointLayout.join(stagingDirectory, name))
-        return ShardRecord(file: name, bytes: compressed.count, sha256: SHA256.hex(compressed))
+        // The digest is computed on another thread while the bytes are written and fsynced.
+        let digest = Digest()
+        Thread { digest.value = SHA256.hex(compressed); digest.done.signal() }.start()
+        let written = Result { try DurableFile.write(compressed, to: CheckpointLayout.join(stagingDirectory, name)) }
+        digest.done.wait()
+        try written.get()
+        return ShardRecord(file: name, bytes: compressed.count, sha256: digest.value)
     }
 
     /// Rank 0, after every shard is written: checks the shards are there, writes and fsyncs
@@ -145,4 +150,10 @@ public struct CheckpointWriter: Sendable {
         }
         if !doomed.isEmpty { try DurableFile.syncDirectory(directory) }
     }
+}
+
+/// A SHA-256 computed on a helper thread.
+private final class Digest: @unchecked Sendable {
+    var value = ""
+    let done = DispatchSemaphore(value: 0)
 }
