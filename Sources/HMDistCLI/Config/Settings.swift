@@ -101,9 +101,6 @@ public struct Settings: Sendable {
             throw ConfigError(path: source, field: "damping", "expected a positive number, found \(damping)")
         }
         fisherEvery = try positive(c.fisherEvery, .fisherEvery, default: 10)
-        if reproducible && (a == .nws || a == .nrws) {
-            throw ConfigError(path: source, field: "reproducible", Settings.naturalReproducibleMessage(a))
-        }
     }
 
     /// Back to the YAML form, every key set: what `config.yaml` in a run directory holds.
@@ -117,9 +114,5 @@ public struct Settings: Sendable {
         c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
         c.damping = damping; c.fisherEvery = fisherEvery
         return c
-    }
-
-    static func naturalReproducibleMessage(_ a: Algorithm) -> String {
-        "--reproducible is not supported with \(a.rawValue) yet (its Fisher statistics are summed in floating point, so they would depend on the world size); run without it, or use ws or rws"
     }
 }

@@ -17,9 +17,13 @@ enum FisherReduction {
     static func reduce(_ p: NaturalPreconditioner, comm: Communicator) throws {
         guard comm.size > 1 else { return }
         for b in p.blocks { try comm.allreduceSum(b.buffer, count: b.bufferCount) }
+        try gatherWoodbury(p, comm: comm)
+    }
 
+    /// Replaces every Woodbury layer's samples by those of all ranks, in rank order.
+    static func gatherWoodbury(_ p: NaturalPreconditioner, comm: Communicator) throws {
         let layers = p.woodburySamples
-        guard !layers.isEmpty else { return }
+        guard comm.size > 1, !layers.isEmpty else { return }
         let size = comm.size, n = layers.count
         var mine = layers.map { Int64($0.parents.rows) }
         var counts = [Int64](repeating: 0, count: n * size)
@@ -60,5 +64,61 @@ enum FisherReduction {
                          "\(s.name): \(total) gathered Fisher samples, the plan counts \(p.plans.first { $0.name == s.name }?.samples ?? -1)")
             p.setWoodburySamples(name: s.name, parents: parents, weights: weights)
         }
+    }
+}
+
+/// `--reproducible` statistics: the Fisher of a step summed so that it does not depend on the
+/// world size at all. Each fixed micro-block's direct-layer sums (float64, the same bits on
+/// any world size, since a micro-block is computed alone) are turned into int64 fixed point
+/// (2⁴⁰ per unit; a sum of N samples is at most N/4, so up to 2²⁵ samples per step fit) and
+/// added exactly, then summed across ranks by an integer allreduce; Woodbury layers' samples
+/// are concatenated in micro-block order (each rank owns a contiguous run of blocks, so the
+/// gather in rank order is the global block order).
+final class FisherFixedPoint {
+    static let scale = 0x1p40
+    var sums: [[Int64]] = []
+    var samples: [(name: String, parents: [Float], weights: [Float], rows: Int, fanIn: Int, units: Int)] = []
+
+    /// Adds the preconditioner's state after an `accumulate` of one micro-block.
+    func add(_ p: NaturalPreconditioner) {
+        let blocks = p.blocks
+        if sums.isEmpty { sums = blocks.map { [Int64](repeating: 0, count: $0.bufferCount) } }
+        precondition(sums.count == blocks.count, "the micro-blocks chose different solvers")
+        for (k, b) in blocks.enumerated() {
+            precondition(sums[k].count == b.bufferCount, "\(b.name): buffer sizes differ between micro-blocks")
+            let scale = FisherFixedPoint.scale
+            sums[k].withUnsafeMutableBufferPointer { s in
+                for i in 0..<b.bufferCount { s[i] &+= Int64((b.buffer[i] * scale).rounded()) }
+            }
+        }
+        let layers = p.woodburySamples
+        if samples.isEmpty {
+            samples = layers.map { ($0.name, [], [], 0, $0.parents.cols, $0.weights.cols) }
+        }
+        precondition(samples.map(\.name) == layers.map(\.name), "the micro-blocks chose different solvers")
+        for (l, s) in layers.enumerated() {
+            samples[l].parents += s.parents.array
+            samples[l].weights += s.weights.array
+            samples[l].rows += s.parents.rows
+        }
+    }
+
+    /// Sums across ranks and stores the totals into the preconditioner (whose layout is that
+    /// of the last `add`), ready for `factor`.
+    func reduce(into p: NaturalPreconditioner, comm: Communicator) throws {
+        let blocks = p.blocks
+        for (k, b) in blocks.enumerated() {
+            try sums[k].withUnsafeMutableBufferPointer { s in
+                try comm.allreduceSum(s.baseAddress!, count: s.count)
+                for i in 0..<b.bufferCount { b.buffer[i] = Double(s[i]) / FisherFixedPoint.scale }
+            }
+        }
+        for s in samples {
+            let parents = Matrix(rows: s.rows, cols: s.fanIn), weights = Matrix(rows: s.rows, cols: s.units)
+            if !s.parents.isEmpty { s.parents.withUnsafeBufferPointer { parents.data.update(from: $0.baseAddress!, count: $0.count) } }
+            if !s.weights.isEmpty { s.weights.withUnsafeBufferPointer { weights.data.update(from: $0.baseAddress!, count: $0.count) } }
+            p.setWoodburySamples(name: s.name, parents: parents, weights: weights)
+        }
+        try FisherReduction.gatherWoodbury(p, comm: comm)
     }
 }

@@ -45,9 +45,6 @@ public final class Trainer {
         }
         let M = Trainer.microBlocks, smallest = min(settings.batch, settings.dreams)
         if settings.reproducible {
-            guard settings.algorithm != .nws && settings.algorithm != .nrws else {
-                throw ConfigError(path: "command line", field: "reproducible", Settings.naturalReproducibleMessage(settings.algorithm))
-            }
             guard smallest >= M, comm.size <= M else {
                 throw ConfigError(path: "command line", field: "reproducible", "--reproducible splits the batch and the dreams into \(M) micro-blocks: both must be at least \(M), and the world size (\(comm.size)) at most \(M)")
             }
@@ -168,13 +165,16 @@ public final class Trainer {
 
     /// `--reproducible`: each micro-block's gradient is computed alone, turned into integer
     /// fixed point and added exactly; integer allreduce is exact too. So the sum is the same
-    /// bits for any world size.
+    /// bits for any world size. nws/nrws: the micro-blocks' Fisher statistics likewise
+    /// (`FisherFixedPoint`), so the factors are the same bits too.
     func reproducibleGradients(_ fixed: FixedPointSum) throws {
         let M = Trainer.microBlocks, B = settings.batch, D = settings.dreams
         fixed.zero()
         statistics[0] = 0
         statistics[1] = 0
         let gradients = machine.store.gradients
+        // nws/nrws on a recompute step: each micro-block's Fisher statistics too, exactly summed.
+        let fisher = natural?.recomputes(at: step) == true ? FisherFixedPoint() : nil
         for block in DataOrder.share(of: M, rank: comm.rank, size: comm.size) {
             let share = self.share(examples: DataOrder.share(of: B, rank: block, size: M),
                                    dreams: DataOrder.share(of: D, rank: block, size: M))
@@ -184,9 +184,19 @@ public final class Trainer {
             injectNaN()
             try checkFinite(summed: false)
             fixed.add(gradients)
+            if let fisher, let natural {
+                natural.accumulateFisher(share)
+                fisher.add(natural.preconditioner)
+            }
         }
         try timed { try comm.allreduceSum(fixed.sums, count: machine.store.count) }
         fixed.store(into: gradients)
+        if let fisher, let natural {
+            try timed { try fisher.reduce(into: natural.preconditioner, comm: comm) }
+            do { try natural.factorFisher(step: step) } catch {
+                throw TrainingError(step: step, message: "the Fisher factors failed: \(error)")
+            }
+        }
     }
 
     func injectNaN() {

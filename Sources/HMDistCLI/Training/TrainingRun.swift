@@ -65,6 +65,7 @@ struct TrainingRun {
             ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: settings.zstdLevel),
                         keep: settings.keep, fault: fault)
         }
+        let start = Date()
         func save() throws {
             guard let saver, let runDir else { return }
             // A run resumed at its final step has nothing new to save.
@@ -74,14 +75,14 @@ struct TrainingRun {
             let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer)
                 + (trainer.natural.map(ModelCheckpoint.fisherTensors) ?? [])
             let cost = try saver.save(info, tensors: tensors)
-            metrics.write(["step": trainer.step, "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
+            metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
+                           "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
                            "checkpoint_rank_mb_per_second": Double(cost.bytesWritten) / 1e6 / cost.seconds])
             say(String(format: "checkpoint step %d: %.2f MB in %d shard%@, committed in %.3f s", trainer.step,
                        Double(cost.totalBytes) / 1e6, comm.size, comm.size == 1 ? "" : "s", cost.committedAfter))
         }
 
         let progress = Progress()
-        let start = Date()
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
         var lastValid: Double?
         while trainer.step < trainer.totalSteps {
