@@ -29,6 +29,9 @@ public struct Bench {
         public var world_size: Int
         /// Share of the training step spent waiting on communication (mean over ranks).
         public var comm_wait_fraction: Double
+        /// nws/nrws: shares of the step (rank 0) spent on Fisher statistics, their reduction
+        /// across ranks, the factorisations and the solves, over the timed steps.
+        public var fisher_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
         public var checkpoint: CheckpointCost?
     }
@@ -80,16 +83,29 @@ public struct Bench {
         let calls = recorder.calls
         let replay = GEMMReplay(calls)
         var bestStep = Double.infinity, bestGEMM = Double.infinity, waitFraction = 0.0
+        var fisherShare: [String: Double]?
         for _ in 0..<rounds {
             try comm.barrier()
             let t0 = Date()
             var waited = 0.0
+            var fisher = Trainer.FisherSeconds()
             for _ in 0..<steps {
                 try trainer.runStep()
                 waited += trainer.communicationSeconds
+                let f = trainer.fisherSeconds
+                fisher.statistics += f.statistics; fisher.reduction += f.reduction
+                fisher.factor += f.factor; fisher.solve += f.solve
             }
-            let step = Date().timeIntervalSince(t0) / Double(steps)
-            if step < bestStep { bestStep = step; waitFraction = waited / Double(steps) / step }
+            let elapsed = Date().timeIntervalSince(t0), step = elapsed / Double(steps)
+            if step < bestStep {
+                bestStep = step
+                waitFraction = waited / Double(steps) / step
+                if trainer.natural != nil {
+                    fisherShare = ["statistics": fisher.statistics / elapsed, "reduction": fisher.reduction / elapsed,
+                                   "factor": fisher.factor / elapsed, "solve": fisher.solve / elapsed,
+                                   "total": fisher.total / elapsed]
+                }
+            }
             try comm.barrier()
             let t1 = Date()
             for _ in 0..<steps { replay.run() }
@@ -114,7 +130,7 @@ public struct Bench {
                       gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
                       blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
-                      world_size: comm.size, comm_wait_fraction: wait[0], checkpoint: nil)
+                      world_size: comm.size, comm_wait_fraction: wait[0], fisher_share: fisherShare, checkpoint: nil)
     }
 }
 

@@ -75,6 +75,10 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "training (%d rank%@): %.2f ms per step = %.0f points/s; GEMM bound %.0f points/s; %.1f %% of the bound; %.1f %% of the step waiting on communication",
                              result.world_size, result.world_size == 1 ? "" : "s", result.step_milliseconds, result.points_per_second,
                              result.gemm_bound_points_per_second, 100 * result.fraction_of_gemm_bound, 100 * result.comm_wait_fraction))
+                if let f = result.fisher_share {
+                    print(String(format: "natural gradient: %.1f %% of the step (Fisher statistics %.1f %%, their reduction %.1f %%, factors %.1f %%, solves %.1f %%)",
+                                 100 * f["total"]!, 100 * f["statistics"]!, 100 * f["reduction"]!, 100 * f["factor"]!, 100 * f["solve"]!))
+                }
                 if let c = result.checkpoint {
                     print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",
                                  Double(c.bytes_on_disk) / 1e6, Double(c.uncompressed_bytes) / 1e6, c.write_seconds,

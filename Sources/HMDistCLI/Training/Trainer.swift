@@ -35,6 +35,26 @@ public final class Trainer {
     public var step = 0
     /// Set when a rank received SIGUSR1 or SIGTERM: the step boundary where all agreed to stop.
     public private(set) var stopSignal: Int32?
+    /// nws/nrws: where the last step's natural-gradient time went.
+    public struct FisherSeconds: Sendable {
+        /// This rank's Fisher sums and samples (recompute steps only).
+        public var statistics = 0.0
+        /// Their allreduce / allgather across ranks.
+        public var reduction = 0.0
+        /// Cholesky factors of F + αI (direct) or of the N×N Woodbury systems.
+        public var factor = 0.0
+        /// (F + αI)⁻¹ g on every layer, every step.
+        public var solve = 0.0
+        public var total: Double { statistics + reduction + factor + solve }
+    }
+    public private(set) var fisherSeconds = FisherSeconds()
+
+    func clock<T>(_ part: WritableKeyPath<FisherSeconds, Double>, _ body: () throws -> T) rethrows -> T {
+        let t0 = Date()
+        defer { fisherSeconds[keyPath: part] += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
     /// Seconds the last step spent waiting on communication.
     public private(set) var communicationSeconds = 0.0
 
@@ -110,6 +130,7 @@ public final class Trainer {
         }
         if fault?.fires(.crash, rank: comm.rank, step: step) == true { kill(getpid(), SIGKILL) }
         communicationSeconds = 0
+        fisherSeconds = FisherSeconds()
         machine.store.zeroGradients()
         if let fixed {
             try reproducibleGradients(fixed)
@@ -128,14 +149,14 @@ public final class Trainer {
             // nws/nrws on a recompute step: this rank's Fisher sums and samples, computed while
             // the generative gradients are in flight.
             let recompute = natural?.recomputes(at: step) == true
-            if recompute { natural!.accumulateFisher(share) }
+            if recompute { clock(\.statistics) { natural!.accumulateFisher(share) } }
             try timed {
                 try comm.allreduceSum(machine.store.gradients.data + generativeCount, count: machine.store.count - generativeCount)
                 try pending.wait()
             }
             if recompute, let natural {
-                try timed { try FisherReduction.reduce(natural.preconditioner, comm: comm) }
-                do { try natural.factorFisher(step: step) } catch {
+                try clock(\.reduction) { try timed { try FisherReduction.reduce(natural.preconditioner, comm: comm) } }
+                do { try clock(\.factor) { try natural.factorFisher(step: step) } } catch {
                     throw TrainingError(step: step, message: "the Fisher factors failed: \(error)")
                 }
             }
@@ -146,7 +167,7 @@ public final class Trainer {
         try checkFinite()
         if let natural {
             // Every rank holds the same summed gradient and the same factors.
-            natural.applyPreconditioner()
+            clock(\.solve) { natural.applyPreconditioner() }
             try checkFinite(natural: true)
         }
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
