@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         abstract: "Write a checkpoint's model as one uncompressed safetensors file.",
         discussion: """
             Every byte of the step is verified first. The file holds the parameter tensors \
-            under their checkpoint names (with --all also optimizer.*), and __metadata__ holds \
+            under their checkpoint names (with --all also the training state: optimizer.* and fisher.*), and __metadata__ holds \
             "architecture" and "config" as JSON strings, plus "step", "epoch", "samples_seen" \
             and "source". It is written to FILE.tmp, fsynced and renamed, so FILE is either \
             complete or absent; an existing FILE is replaced only with --force.
@@ -18,7 +18,7 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "Run directory, its checkpoints/ directory, or one step-N/ directory.") var checkpoint: String
     @Option(help: "The safetensors file to write.") var out: String
-    @Flag(help: "Also export the optimizer state (optimizer.*).") var all = false
+    @Flag(help: "Also export the training state (optimizer.*, and fisher.* of nws/nrws).") var all = false
     @Flag(help: "Replace an existing output file.") var force = false
 
     func run() throws {
@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
             }
             let ckpt = try CheckpointReader.load(checkpoint)
             if let problem = CheckpointInspection.stepNameProblem(ckpt.directory, ckpt.manifest) { throw problem }
-            let tensors = ckpt.tensors.values.filter { all || !$0.name.hasPrefix("optimizer.") }.sorted { $0.name < $1.name }
+            let tensors = ckpt.tensors.values.filter { all || !Self.isTrainingState($0.name) }.sorted { $0.name < $1.name }
             let m = ckpt.manifest
             let metadata = [
                 "architecture": CheckpointSummary.compact(m.architecture), "config": CheckpointSummary.compact(m.config),
@@ -39,8 +39,8 @@ struct ExportCommand: ParsableCommand {
             ]
             let bytes = try Safetensors.encode(tensors, metadata: metadata)
             try Self.writeAtomically(bytes, to: out)
-            let optimizer = tensors.filter { $0.name.hasPrefix("optimizer.") }.count
-            print("exported \(tensors.count) tensors (\(tensors.count - optimizer) parameter, \(optimizer) optimizer; "
+            let state = tensors.filter { Self.isTrainingState($0.name) }.count
+            print("exported \(tensors.count) tensors (\(tensors.count - state) parameter, \(state) training state; "
                 + "\(bytes.count) bytes) of step \(m.step) from \(ckpt.directory) to \(out)")
         }
     }
@@ -61,5 +61,10 @@ struct ExportCommand: ParsableCommand {
         guard fd >= 0 else { throw CheckpointError(.io, path: parent, "open directory failed: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw CheckpointError(.io, path: parent, "fsync directory failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// The model is the generative and recognition tensors; the rest resumes training.
+    static func isTrainingState(_ name: String) -> Bool {
+        name.hasPrefix("optimizer.") || name.hasPrefix("fisher.")
     }
 }
