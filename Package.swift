@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "HMCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "HMAlgorithms", dependencies: ["HMCore"]),
         .target(name: "HMData", dependencies: ["CZlib", "CKernels"], exclude: ["Builtin/DIGITS-ATTRIBUTION.md"]),
-        .target(name: "HMCheckpoint", dependencies: ["CZstd"]),
+        .target(name: "HMCheckpoint", dependencies: ["CZstd", "CKernels"]),
         .target(name: "HMComm", dependencies: ["CMPI"]),
         .target(name: "HMDistCLI", dependencies: [
             "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "CZlib", "CBLAS",

@@ -3,3 +3,4 @@
 #include "hm_kernels.h"
 #include "hm_cpu.h"
 #include "hm_signals.h"
+#include "hm_sha256.h"
