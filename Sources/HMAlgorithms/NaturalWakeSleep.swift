@@ -24,9 +24,20 @@ import HMCore
 /// `factorFisher` (the global counts that choose each layer's solver are in the samples), so
 /// that every rank factors the same F. In a world of one, `naturalGradients` does it all.
 ///
+/// With a Fisher decay ρ > 0 (`fisherDecay`, `--fisher-decay`), a recompute step's direct
+/// layers hold ρ·(the previous statistics' sums) + (this step's global sums), the count decayed
+/// alike (it is the buffer's last entry), so F = sums / count is an exponentially decaying
+/// running average of the blocks. The previous sums are already global (the same on every
+/// rank), so only the fresh sums travel across ranks; `decayFisher` adds the decayed previous
+/// sums *after* the reduction — every rank the same float64 operations on the same bits, so
+/// `--reproducible` stays bit-exact for any world size (had rank 0 contributed them before the
+/// reduction they would go through the fixed-point rounding and grow towards its range). Only
+/// the direct layers decay: the Woodbury layers keep no sums (their solver uses the step's
+/// samples), and the prior's blocks σ'(logit) are exact. ρ = 0 is the plain per-step estimate.
+///
 /// The order within a step: `wake`, `sleep` (this rank's raw gradients, as the base algorithm
 /// computes them), then — on a recompute step — `accumulateFisher`, [sum across ranks],
-/// `factorFisher`; then, once the gradients are summed across ranks, `applyPreconditioner`,
+/// `decayFisher`, `factorFisher`; then, once the gradients are summed across ranks, `applyPreconditioner`,
 /// then the optimizer step. Touches neither MPI nor files.
 public final class NaturalWakeSleep: TrainingAlgorithm {
     public enum Variant: String, Sendable {
@@ -46,6 +57,8 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     public let fisherEvery: Int
     /// Importance samples per data point (1 for nws).
     public let K: Int
+    /// ρ of the running average of the direct layers' blocks (0: each recompute step's own).
+    public let fisherDecay: Double
 
     /// The statistics the factors in use were computed from (kept for checkpoints), or nil
     /// before the first `factorFisher`.
@@ -56,12 +69,14 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
 
     /// `batch` and `dreams` are this rank's capacities, as for the base algorithms.
     public init(_ variant: Variant, machine: HelmholtzMachine, batch: Int, samples K: Int, dreams: Int,
-                damping: Double, fisherEvery: Int, policy: FisherSolverPolicy = .automatic) {
+                damping: Double, fisherEvery: Int, fisherDecay: Double = 0, policy: FisherSolverPolicy = .automatic) {
         precondition(damping > 0 && damping.isFinite, "damping must be positive, got \(damping)")
         precondition(fisherEvery >= 1, "fisherEvery must be at least 1, got \(fisherEvery)")
+        precondition(fisherDecay >= 0 && fisherDecay < 1, "fisherDecay must be in [0, 1), got \(fisherDecay)")
         self.variant = variant
         self.machine = machine
         self.fisherEvery = fisherEvery
+        self.fisherDecay = fisherDecay
         switch variant {
         case .nws:
             let ws = WakeSleep(machine: machine, batch: batch, dreams: dreams)
@@ -77,6 +92,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
             self.K = K
         }
         preconditioner = NaturalPreconditioner(machine: machine, damping: damping, policy: policy)
+        preconditioner.fisherDecay = fisherDecay
     }
 
     public var damping: Double { preconditioner.damping }
@@ -144,6 +160,22 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
         preconditioner.accumulate(generative: generative, recognition: recognition)
     }
 
+    /// Stage 1½, once the sums are global, before `factorFisher`: with `fisherDecay` ρ > 0, adds
+    /// ρ·(the sums and count of the statistics in use) to every estimated direct layer's fresh
+    /// global sums (buffer[i] += ρ·previous[i], the count included). Nothing before the first
+    /// factors (or after `plan`), for ρ = 0, for the prior (exact) and the Woodbury layers.
+    public func decayFisher() {
+        guard fisherDecay > 0, let previous = statistics else { return }
+        let old = Dictionary(previous.blocks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let exact = Set(preconditioner.plans.filter(\.exact).map(\.name))
+        for b in preconditioner.blocks where !exact.contains(b.name) {
+            guard let o = old[b.name] else { continue }
+            precondition(o.bufferCount == b.bufferCount, "\(b.name): previous Fisher sums of another shape")
+            let rho = fisherDecay
+            for i in 0..<b.bufferCount { b.buffer[i] += rho * o.buffer[i] }
+        }
+    }
+
     /// Stage 2, once the sums and samples are global: factors F + αI, keeps the statistics
     /// (for checkpoints) and records `step` as the step they come from.
     public func factorFisher(step: Int) throws {
@@ -197,6 +229,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
         let stats = accumulateGradients(s)
         if recomputes(at: s.step) {
             accumulateFisher(s)
+            decayFisher()
             try factorFisher(step: s.step)
         }
         applyPreconditioner()
@@ -205,7 +238,8 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
 }
 
 /// The statistics a set of factors was computed from: the step, the direct layers' summed
-/// blocks (packed float64 sums, the count last — `FisherBlocks.buffer`) and the Woodbury
+/// blocks (packed float64 sums, the count last — `FisherBlocks.buffer`; with a Fisher decay
+/// the running sums, which the next recompute decays) and the Woodbury
 /// layers' gathered samples (parents [N, fanIn] and Fisher weights [N, units], float32).
 /// Everything needed to refactor the same F + αI bit for bit.
 public struct FisherStatistics {

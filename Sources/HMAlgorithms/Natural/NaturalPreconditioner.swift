@@ -111,9 +111,20 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         solvers = Array(repeating: nil, count: layers.count)
     }
 
-    /// One line naming every layer's solver.
+    /// For the log only: the Fisher decay ρ of the running average that `NaturalWakeSleep`
+    /// keeps of the direct layers' blocks (0: none). Nothing here decays.
+    public var fisherDecay: Double = 0
+
+    /// One line naming every layer's solver (and, with a Fisher decay, which layers it averages).
     public var description: String {
-        "natural gradient, damping \(damping): " + plans.map(\.description).joined(separator: "; ")
+        var line = "natural gradient, damping \(damping): " + plans.map(\.description).joined(separator: "; ")
+        if fisherDecay > 0 {
+            let direct = plans.filter { $0.kind == .direct && !$0.exact }.map(\.name)
+            line += "; Fisher decay \(fisherDecay): running average of the direct layers' blocks ("
+                + (direct.isEmpty ? "none" : direct.joined(separator: ", "))
+                + "); Woodbury layers use each recompute step's samples, the prior is exact"
+        }
+        return line
     }
 
     /// The solver a layer of N samples and dimension d gets under `policy`.

@@ -37,6 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("zstd-level"), help: "zstd level of checkpoint shards (default 1).") var zstdLevel: Int?
     @Option(help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01).") var damping: Double?
     @Option(name: .customLong("fisher-every"), help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10).") var fisherEvery: Int?
+    @Option(name: .customLong("fisher-decay"), help: "nws/nrws: running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off).") var fisherDecay: Double?
 
     func run() throws {
         try reportingErrors("train") { try train() }
@@ -51,7 +52,7 @@ struct TrainCommand: ParsableCommand {
             c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
             c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
             c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
-            c.damping = damping; c.fisherEvery = fisherEvery
+            c.damping = damping; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
             if let layers {
                 let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !widths.contains(nil) else {

@@ -31,13 +31,14 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var zstdLevel: Int?
     public var damping: Double?
     public var fisherEvery: Int?
+    public var fisherDecay: Double?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case data, binarize, layers, algorithm, samples, batch, dreams, optimizer, lr, momentum,
              epochs, steps, seed, runDir = "run-dir", checkpointEvery = "checkpoint-every", keep,
              resume, ranks, threads, reproducible, evalEvery = "eval-every",
              evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level",
-             damping, fisherEvery = "fisher-every"
+             damping, fisherEvery = "fisher-every", fisherDecay = "fisher-decay"
     }
 
     public init() {}
@@ -77,7 +78,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         take(\.epochs); take(\.steps); take(\.seed); take(\.runDir); take(\.checkpointEvery)
         take(\.keep); take(\.resume); take(\.ranks); take(\.threads); take(\.reproducible)
         take(\.evalEvery); take(\.evalSamples); take(\.logEvery); take(\.zstdLevel)
-        take(\.damping); take(\.fisherEvery)
+        take(\.damping); take(\.fisherEvery); take(\.fisherDecay)
         return r
     }
 

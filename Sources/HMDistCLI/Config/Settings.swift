@@ -37,6 +37,11 @@ public struct Settings: Sendable {
     /// `nws`/`nrws`: recompute the Fisher statistics and factors every this many steps (from
     /// that step's samples); the steps in between reuse the factors.
     public var fisherEvery: Int
+    /// `nws`/`nrws`: ρ of a decaying running average of the direct layers' Fisher blocks: each
+    /// recompute step's sums (and count) become ρ·previous + this step's. 0 (default): off,
+    /// each recompute step's own statistics. Woodbury layers (no sums) and the exact prior are
+    /// not averaged.
+    public var fisherDecay: Double
 
     /// `source` names where bad values came from in the error messages.
     public init(_ c: RunConfig, source: String = "command line") throws {
@@ -101,6 +106,10 @@ public struct Settings: Sendable {
             throw ConfigError(path: source, field: "damping", "expected a positive number, found \(damping)")
         }
         fisherEvery = try positive(c.fisherEvery, .fisherEvery, default: 10)
+        fisherDecay = c.fisherDecay ?? 0
+        guard fisherDecay >= 0, fisherDecay < 1 else {
+            throw ConfigError(path: source, field: "fisher-decay", "expected a number in [0, 1), found \(fisherDecay)")
+        }
     }
 
     /// Back to the YAML form, every key set: what `config.yaml` in a run directory holds.
@@ -112,7 +121,7 @@ public struct Settings: Sendable {
         c.runDir = runDir; c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume
         c.ranks = ranks; c.threads = threads; c.reproducible = reproducible
         c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
-        c.damping = damping; c.fisherEvery = fisherEvery
+        c.damping = damping; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
         return c
     }
 }

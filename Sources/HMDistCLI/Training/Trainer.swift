@@ -107,7 +107,8 @@ public final class Trainer {
         case .rws: return ReweightedWakeSleep(machine: machine, batch: batch, samples: s.samples, dreams: dreams)
         case .nws, .nrws:
             return NaturalWakeSleep(s.algorithm == .nws ? .nws : .nrws, machine: machine, batch: batch,
-                                    samples: s.samples, dreams: dreams, damping: s.damping, fisherEvery: s.fisherEvery)
+                                    samples: s.samples, dreams: dreams, damping: s.damping, fisherEvery: s.fisherEvery,
+                                    fisherDecay: s.fisherDecay)
         case .ddc:
             throw ConfigError(path: "command line", field: "algorithm", "\(s.algorithm.rawValue) is not available in this version; use ws, rws, nws or nrws")
         }
@@ -156,6 +157,8 @@ public final class Trainer {
             }
             if recompute, let natural {
                 try clock(\.reduction) { try timed { try FisherReduction.reduce(natural.preconditioner, comm: comm) } }
+                // --fisher-decay: the previous (global) sums are added after the reduction.
+                clock(\.factor) { natural.decayFisher() }
                 do { try clock(\.factor) { try natural.factorFisher(step: step) } } catch {
                     throw TrainingError(step: step, message: "the Fisher factors failed: \(error)")
                 }
@@ -214,6 +217,9 @@ public final class Trainer {
         fixed.store(into: gradients)
         if let fisher, let natural {
             try timed { try fisher.reduce(into: natural.preconditioner, comm: comm) }
+            // --fisher-decay: ρ·previous added in float64 after the exact sum, the same bits on
+            // every rank and world size (the previous sums are those bits by induction).
+            natural.decayFisher()
             do { try natural.factorFisher(step: step) } catch {
                 throw TrainingError(step: step, message: "the Fisher factors failed: \(error)")
             }
