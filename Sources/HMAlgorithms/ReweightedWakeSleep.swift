@@ -58,6 +58,7 @@ public final class ReweightedWakeSleep: TrainingAlgorithm {
     }
 
     public func sleep(_ s: StepShare) -> Double {
+        sleeper.progress = s.progress
         sleeper.dream(count: s.dreams, stream: RandomStream(key: s.seed, purpose: .sleep, step: s.step),
                       firstDream: s.firstDream)
         return sleeper.accumulateRecognitionGradient(weight: 1 / Float(s.globalDreams))

@@ -27,6 +27,9 @@ public final class SleepPhase {
         scale = Matrix(rows: 1, cols: dreams)
     }
 
+    /// Called after each layer of `dream` and of `accumulateRecognitionGradient`.
+    public var progress: () -> Void = {}
+
     /// Draws `count` dreams from p, top down.
     public func dream(count: Int, stream: RandomStream, firstDream: Int) {
         let L = machine.depth
@@ -39,6 +42,7 @@ public final class SleepPhase {
             machine.generative[l].preactivation(dream[l + 1], into: pPre[l])
             machine.generative[l].sample(pre: pPre[l], every: 1, into: dream[l], stream: stream,
                                          tag: stream.tag(.generative, layer: l), firstIndex: firstDream)
+            progress()
         }
     }
 
@@ -59,6 +63,7 @@ public final class SleepPhase {
                     delta: qDelta[l], logProb: logQ.pointer)
             qDelta[l].scaleRows(by: scale.data)
             q.accumulateGradient(delta: qDelta[l], input: dream[l])
+            progress()
         }
         var sum = 0.0
         for d in 0..<count { sum += logQ[d] }

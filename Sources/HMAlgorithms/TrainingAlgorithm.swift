@@ -13,6 +13,10 @@ public struct StepShare {
     public var globalDreams: Int
     public var step: Int
     public var seed: UInt64
+    /// Called between the sleep phase's layers: lets a caller move a non-blocking reduction
+    /// of the wake gradients along while the sleep phase computes (MPI progresses a
+    /// collective only inside MPI calls).
+    public var progress: () -> Void = {}
 
     public init(x: Matrix, firstExample: Int, globalBatch: Int, dreams: Int, firstDream: Int,
                 globalDreams: Int, step: Int, seed: UInt64) {

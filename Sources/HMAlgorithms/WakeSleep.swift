@@ -33,6 +33,7 @@ public final class WakeSleep: TrainingAlgorithm {
     }
 
     public func sleep(_ s: StepShare) -> Double {
+        sleeper.progress = s.progress
         sleeper.dream(count: s.dreams, stream: RandomStream(key: s.seed, purpose: .sleep, step: s.step),
                       firstDream: s.firstDream)
         return sleeper.accumulateRecognitionGradient(weight: 1 / Float(s.globalDreams))

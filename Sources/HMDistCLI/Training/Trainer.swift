@@ -138,13 +138,14 @@ public final class Trainer {
         } else {
             let mine = DataOrder.share(of: B, rank: comm.rank, size: comm.size)
             let dreams = DataOrder.share(of: D, rank: comm.rank, size: comm.size)
-            let share = self.share(examples: mine, dreams: dreams)
+            var share = self.share(examples: mine, dreams: dreams)
             statistics[0] = algorithm.wake(share)
             injectNaN()
             try checkFinite(summed: false)  // name the rank that produced it
             // The generative gradients are final after the wake phase: reduce them while the
             // sleep phase computes the recognition network's.
             let pending = try timed { try comm.startAllreduceSum(machine.store.gradients.data, count: generativeCount) }
+            share.progress = { _ = try? pending.test() }
             statistics[1] = algorithm.sleep(share)
             try checkFinite(summed: false)
             // nws/nrws on a recompute step: this rank's Fisher sums and samples, computed while
