@@ -59,6 +59,8 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     public let K: Int
     /// ρ of the running average of the direct layers' blocks (0: each recompute step's own).
     public let fisherDecay: Double
+    /// α at each recompute step (constant unless scheduled).
+    public var dampingSchedule: DampingSchedule
 
     /// The statistics the factors in use were computed from (kept for checkpoints), or nil
     /// before the first `factorFisher`.
@@ -77,6 +79,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
         self.machine = machine
         self.fisherEvery = fisherEvery
         self.fisherDecay = fisherDecay
+        dampingSchedule = .constant(damping)
         switch variant {
         case .nws:
             let ws = WakeSleep(machine: machine, batch: batch, dreams: dreams)
@@ -180,6 +183,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     /// (for checkpoints) and records `step` as the step they come from.
     public func factorFisher(step: Int) throws {
         let woodbury = preconditioner.woodburySamples
+        preconditioner.damping = dampingSchedule.value(at: step)
         try preconditioner.factor()
         statistics = FisherStatistics(step: step, blocks: preconditioner.blocks,
                                       woodbury: woodbury.map { .init(name: $0.name, parents: $0.parents, weights: $0.weights) })

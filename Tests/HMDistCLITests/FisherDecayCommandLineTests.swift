@@ -87,6 +87,28 @@ struct FisherDecayCommandLineTests {
         }
     }
 
+    /// A damping schedule (α from 0.1 to 0.001 over 40 steps) changes the run, and resuming
+    /// between recomputes refactors with the α of the recompute step: 20 + resume + 20 is the
+    /// same bytes as 40 straight.
+    @Test func dampingScheduleResumesBitIdentically() throws {
+        let tmp = try DecayScratch()
+        let schedule = ["--damping", "0.1", "--damping-final", "0.001", "--damping-steps", "40"]
+        let base = ["train"] + Self.model + Self.small + ["--algorithm", "nrws", "--fisher-every", "3"]
+        let straight = tmp.path("S"), split = tmp.path("R"), constant = tmp.path("C")
+        let first = try decayRun(base + schedule + ["--steps", "40", "--run-dir", straight], in: tmp)
+        try #require(first.succeeded, "\(first)")
+        #expect(first.stdout.contains("damping from 0.1 to 0.001 (geometric) over 40 steps"), "\(first)")
+        try #require(try decayRun(base + ["--damping", "0.1", "--steps", "40", "--run-dir", constant], in: tmp).succeeded)
+        try #require(try decayRun(base + schedule + ["--steps", "20", "--run-dir", split], in: tmp).succeeded)
+        let resumed = try decayRun(base + schedule + ["--steps", "40", "--run-dir", split, "--resume", "auto"], in: tmp)
+        try #require(resumed.succeeded, "\(resumed)")
+        let a = try CheckpointReader.load(straight), b = try CheckpointReader.load(split), c = try CheckpointReader.load(constant)
+        for name in a.tensors.keys.sorted() {
+            #expect(a[name]?.bytes == b[name]?.bytes, "\(name) differs between 40 straight steps and 20 + resume + 20")
+        }
+        #expect(a["generative.0.weight"]?.bytes != c["generative.0.weight"]?.bytes, "the schedule changed nothing")
+    }
+
     /// A decay outside [0, 1) is refused with a message that says so.
     @Test func refusedDecay() throws {
         let tmp = try DecayScratch()

@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
     @Option(name: .customLong("zstd-level"), help: "zstd level of checkpoint shards (default 1).") var zstdLevel: Int?
     @Option(help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01).") var damping: Double?
+    @Option(name: .customLong("damping-final"), help: "nws/nrws: α at the end of the damping schedule (default: --damping, constant).") var dampingFinal: Double?
+    @Option(name: .customLong("damping-steps"), help: "nws/nrws: steps over which α moves geometrically from --damping to --damping-final.") var dampingSteps: Int?
     @Option(name: .customLong("fisher-every"), help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10).") var fisherEvery: Int?
     @Option(name: .customLong("fisher-decay"), help: "nws/nrws: running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off).") var fisherDecay: Double?
 
@@ -52,7 +54,7 @@ struct TrainCommand: ParsableCommand {
             c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
             c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
             c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
-            c.damping = damping; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
+            c.damping = damping; c.dampingFinal = dampingFinal; c.dampingSteps = dampingSteps; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
             if let layers {
                 let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !widths.contains(nil) else {

@@ -30,6 +30,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var logEvery: Int?
     public var zstdLevel: Int?
     public var damping: Double?
+    public var dampingFinal: Double?
+    public var dampingSteps: Int?
     public var fisherEvery: Int?
     public var fisherDecay: Double?
 
@@ -38,7 +40,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
              epochs, steps, seed, runDir = "run-dir", checkpointEvery = "checkpoint-every", keep,
              resume, ranks, threads, reproducible, evalEvery = "eval-every",
              evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level",
-             damping, fisherEvery = "fisher-every", fisherDecay = "fisher-decay"
+             damping, dampingFinal = "damping-final", dampingSteps = "damping-steps", fisherEvery = "fisher-every", fisherDecay = "fisher-decay"
     }
 
     public init() {}
@@ -78,7 +80,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         take(\.epochs); take(\.steps); take(\.seed); take(\.runDir); take(\.checkpointEvery)
         take(\.keep); take(\.resume); take(\.ranks); take(\.threads); take(\.reproducible)
         take(\.evalEvery); take(\.evalSamples); take(\.logEvery); take(\.zstdLevel)
-        take(\.damping); take(\.fisherEvery); take(\.fisherDecay)
+        take(\.damping); take(\.dampingFinal); take(\.dampingSteps); take(\.fisherEvery); take(\.fisherDecay)
         return r
     }
 

@@ -34,6 +34,9 @@ public struct Settings: Sendable {
     /// see — all but N of them when a layer has fewer samples N than fan-in + 1 (Woodbury) —
     /// at 1/α = 100 times the plain gradient.
     public var damping: Double
+    /// nws/nrws: α moves geometrically from `damping` to `dampingFinal` over `dampingSteps`.
+    public var dampingFinal: Double
+    public var dampingSteps: Int
     /// `nws`/`nrws`: recompute the Fisher statistics and factors every this many steps (from
     /// that step's samples); the steps in between reuse the factors.
     public var fisherEvery: Int
@@ -105,6 +108,11 @@ public struct Settings: Sendable {
         guard damping > 0, damping.isFinite else {
             throw ConfigError(path: source, field: "damping", "expected a positive number, found \(damping)")
         }
+        dampingFinal = c.dampingFinal ?? damping
+        guard dampingFinal > 0, dampingFinal.isFinite else {
+            throw ConfigError(path: source, field: "damping-final", "expected a positive number, found \(dampingFinal)")
+        }
+        dampingSteps = try nonNegative(c.dampingSteps, .dampingSteps, default: 0)
         fisherEvery = try positive(c.fisherEvery, .fisherEvery, default: 10)
         fisherDecay = c.fisherDecay ?? 0
         guard fisherDecay >= 0, fisherDecay < 1 else {
@@ -121,7 +129,7 @@ public struct Settings: Sendable {
         c.runDir = runDir; c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume
         c.ranks = ranks; c.threads = threads; c.reproducible = reproducible
         c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
-        c.damping = damping; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
+        c.damping = damping; c.dampingFinal = dampingFinal; c.dampingSteps = dampingSteps; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
         return c
     }
 }

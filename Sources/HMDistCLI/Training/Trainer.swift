@@ -106,9 +106,11 @@ public final class Trainer {
         case .ws: return WakeSleep(machine: machine, batch: batch, dreams: dreams)
         case .rws: return ReweightedWakeSleep(machine: machine, batch: batch, samples: s.samples, dreams: dreams)
         case .nws, .nrws:
-            return NaturalWakeSleep(s.algorithm == .nws ? .nws : .nrws, machine: machine, batch: batch,
-                                    samples: s.samples, dreams: dreams, damping: s.damping, fisherEvery: s.fisherEvery,
-                                    fisherDecay: s.fisherDecay)
+            let natural = NaturalWakeSleep(s.algorithm == .nws ? .nws : .nrws, machine: machine, batch: batch,
+                                           samples: s.samples, dreams: dreams, damping: s.damping, fisherEvery: s.fisherEvery,
+                                           fisherDecay: s.fisherDecay)
+            natural.dampingSchedule = DampingSchedule(start: s.damping, final: s.dampingFinal, steps: s.dampingSteps)
+            return natural
         case .ddc:
             throw ConfigError(path: "command line", field: "algorithm", "\(s.algorithm.rawValue) is not available in this version; use ws, rws, nws or nrws")
         }

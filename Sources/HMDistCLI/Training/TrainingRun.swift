@@ -57,7 +57,9 @@ struct TrainingRun {
         say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
         if let natural = trainer.natural {
+            let schedule = natural.dampingSchedule
             say("\(natural.preconditioner.description); Fisher statistics and factors every \(natural.fisherEvery) step\(natural.fisherEvery == 1 ? "" : "s")"
+                + (schedule.steps > 0 && schedule.final != schedule.start ? "; damping from \(schedule.start) to \(schedule.final) (geometric) over \(schedule.steps) steps" : "")
                 + (natural.statistics.map { ", resumed with the factors of step \($0.step)" } ?? ""))
         }
 
