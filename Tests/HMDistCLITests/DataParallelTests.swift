@@ -23,16 +23,16 @@ struct DataParallelTests {
     /// with each other exactly): summation order only. `--seed 2` differs by 1.89 in the same
     /// measure (max |Δ| 0.84), so the comparison can fail.
     @Test func defaultModeAgreesAcrossWorldSizesWithinFloatRounding() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--steps", "30"]
         var runs: [(label: String, checkpoint: Checkpoint)] = []
         for ranks in [1, 2, 3, 4] {
             let dir = tmp.path("ranks\(ranks)")
-            try #require(try dpRun(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp).succeeded)
+            try #require(try runHMDist(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp).succeeded)
             runs.append(("--ranks \(ranks)", try CheckpointReader.load(dir)))
         }
         let mpiDir = tmp.path("mpi2")
-        let mpi = try dpRun(base + ["--run-dir", mpiDir], mpiRanks: 2, in: tmp)
+        let mpi = try runHMDist(base + ["--run-dir", mpiDir], mpiRanks: 2, in: tmp)
         try #require(mpi.succeeded, "\(mpi)")
         runs.append(("mpirun -n 2", try CheckpointReader.load(mpiDir)))
 
@@ -44,15 +44,15 @@ struct DataParallelTests {
 
         for (label, other) in runs.dropFirst() {
             #expect(other.manifest.step == 30, "\(label)")
-            let d = try difference(reference, other, tensors: parameters)
+            let d = try checkpointDifference(reference, other, tensors: parameters)
             print("DataParallelTests: \(label) vs --ranks 1: max relative L2 \(d.relative) (\(d.worstTensor)), max |Δ| \(d.maxAbs)")
             #expect(d.relative <= 1e-5, "\(label) vs --ranks 1: relative difference \(d.relative) in \(d.worstTensor) (max |Δ| \(d.maxAbs))")
         }
 
         // Sanity: the measure sees a genuinely different trajectory.
         let seedDir = tmp.path("seed2")
-        try #require(try dpRun(base + ["--ranks", "2", "--seed", "2", "--run-dir", seedDir], in: tmp).succeeded)
-        let d = try difference(reference, CheckpointReader.load(seedDir), tensors: parameters)
+        try #require(try runHMDist(base + ["--ranks", "2", "--seed", "2", "--run-dir", seedDir], in: tmp).succeeded)
+        let d = try checkpointDifference(reference, CheckpointReader.load(seedDir), tensors: parameters)
         print("DataParallelTests: --seed 2 vs the default seed: max relative L2 \(d.relative), max |Δ| \(d.maxAbs)")
         #expect(d.relative > 1e-2, "--seed 2 gives nearly the same parameters (\(d.relative)): the comparison above cannot fail")
     }
@@ -61,18 +61,18 @@ struct DataParallelTests {
     /// same bytes for `--ranks 1, 2, 3, 4, 10` and `mpirun -n 2` (3 takes uneven shares of the
     /// 10 micro-blocks).
     @Test func reproducibleModeIsBitIdenticalAcrossWorldSizes() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--steps", "30", "--reproducible"]
         var runs: [(label: String, checkpoint: Checkpoint)] = []
         for ranks in [1, 2, 3, 4, 10] {
             let dir = tmp.path("ranks\(ranks)")
-            let r = try dpRun(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
+            let r = try runHMDist(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
             try #require(r.succeeded, "\(r)")
             #expect(r.stdout.contains("reproducible"), "the log does not say the run is reproducible: \(r)")
             runs.append(("--ranks \(ranks)", try CheckpointReader.load(dir)))
         }
         let mpiDir = tmp.path("mpi2")
-        let mpi = try dpRun(base + ["--run-dir", mpiDir], mpiRanks: 2, in: tmp)
+        let mpi = try runHMDist(base + ["--run-dir", mpiDir], mpiRanks: 2, in: tmp)
         try #require(mpi.succeeded, "\(mpi)")
         runs.append(("mpirun -n 2", try CheckpointReader.load(mpiDir)))
 
@@ -98,9 +98,9 @@ struct DataParallelTests {
         // algorithm, only summed differently), not some other computation. Measured: 1.3e-7
         // relative, max |Δ| 6.0e-8.
         let plainDir = tmp.path("plain")
-        try #require(try dpRun(["train"] + Self.model + ["--steps", "30", "--run-dir", plainDir], in: tmp).succeeded)
+        try #require(try runHMDist(["train"] + Self.model + ["--steps", "30", "--run-dir", plainDir], in: tmp).succeeded)
         let parameters = names.filter { $0.hasPrefix("generative.") || $0.hasPrefix("recognition.") }
-        let d = try difference(try CheckpointReader.load(plainDir), reference, tensors: parameters)
+        let d = try checkpointDifference(try CheckpointReader.load(plainDir), reference, tensors: parameters)
         print("DataParallelTests: --reproducible vs default (--ranks 1): max relative L2 \(d.relative), max |Δ| \(d.maxAbs)")
         #expect(d.relative <= 1e-4, "--reproducible is not the default trajectory up to rounding: \(d.relative) in \(d.worstTensor)")
     }
@@ -108,12 +108,12 @@ struct DataParallelTests {
     /// Promises 1 and 2 together: `--reproducible` trained to step 15 with `--ranks 4`, then
     /// resumed to 30 under `mpirun -n 2`, is the same bytes as 30 straight steps with `--ranks 1`.
     @Test func reproducibleResumeOnAnotherWorldSizeIsBitIdentical() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--reproducible"]
         let straight = tmp.path("S"), split = tmp.path("R")
-        try #require(try dpRun(base + ["--steps", "30", "--ranks", "1", "--run-dir", straight], in: tmp).succeeded)
-        try #require(try dpRun(base + ["--steps", "15", "--ranks", "4", "--run-dir", split], in: tmp).succeeded)
-        let resumed = try dpRun(base + ["--steps", "30", "--run-dir", split, "--resume", "auto"], mpiRanks: 2, in: tmp)
+        try #require(try runHMDist(base + ["--steps", "30", "--ranks", "1", "--run-dir", straight], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "15", "--ranks", "4", "--run-dir", split], in: tmp).succeeded)
+        let resumed = try runHMDist(base + ["--steps", "30", "--run-dir", split, "--resume", "auto"], mpiRanks: 2, in: tmp)
         try #require(resumed.succeeded, "\(resumed)")
         #expect(resumed.stdout.contains("resuming at step 15"), "did not resume: \(resumed)")
         let a = try CheckpointReader.load(straight), b = try CheckpointReader.load(split)
@@ -146,11 +146,11 @@ struct DataParallelTests {
     /// 9 and can print nothing: for it only the signal is checked.
     @Test(arguments: faults)
     func faultOnRankOneEndsTheJobQuickly(_ fault: Fault) throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("F")
         var args = ["train"] + Self.model + ["--steps", "200", "--run-dir", run]
         if fault.mpi == nil { args += ["--ranks", "2"] }
-        let r = try dpRun(args, mpiRanks: fault.mpi, environment: ["HM_DIST_FAULT": "rank=1,step=5,kind=\(fault.kind)"],
+        let r = try runHMDist(args, mpiRanks: fault.mpi, environment: ["HM_DIST_FAULT": "rank=1,step=5,kind=\(fault.kind)"],
                           in: tmp, timeout: 30)
         print("DataParallelTests: fault \(fault): \(r.exited ? "exit \(r.status)" : "signal \(r.status)") after \(String(format: "%.2f", r.seconds)) s")
         #expect(!r.timedOut, "\(fault): still running after 30 s: \(r)")
@@ -183,13 +183,13 @@ struct DataParallelTests {
     @Test(arguments: ["rank=1,kind=bogus", "rank=1,step=5,kind=bogus", "rank=x,step=5,kind=nan",
                       "rank=1,step=5,kind=nan,extra=1", "rank=1;step=5;kind=nan"])
     func malformedFaultSpecIsRefused(_ spec: String) throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let args = ["train"] + Self.model + ["--steps", "3", "--run-dir", tmp.path("M")]
         let launches: [(String, [String], Int?)] = spec == "rank=1,kind=bogus"
             ? [("bare", [], nil), ("--ranks 2", ["--ranks", "2"], nil), ("mpirun -n 2", [], 2)]
             : [("bare", [], nil)]
         for (label, extra, mpi) in launches {
-            let r = try dpRun(args + extra, mpiRanks: mpi, environment: ["HM_DIST_FAULT": spec], in: tmp, timeout: 30)
+            let r = try runHMDist(args + extra, mpiRanks: mpi, environment: ["HM_DIST_FAULT": spec], in: tmp, timeout: 30)
             #expect(r.exited && r.status != 0, "\(label) HM_DIST_FAULT=\(spec): accepted: \(r)")
             #expect(r.stderr.contains("HM_DIST_FAULT") && r.stderr.contains(spec), "\(label): the error does not name the variable and value: \(r)")
             #expect(!FileManager.default.fileExists(atPath: tmp.path("M/checkpoints/LATEST")), "\(label): trained anyway: \(r)")
@@ -201,9 +201,9 @@ struct DataParallelTests {
     /// A bare start with a Slurm step's environment for 4 tasks (what `srun -n 4` without a
     /// working MPI plugin gives each of 4 singletons) is refused, naming the 4 ranks.
     @Test func srunOfSingletonsIsRefused() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("W")
-        let r = try dpRun(["train"] + Self.model + ["--steps", "5", "--run-dir", run],
+        let r = try runHMDist(["train"] + Self.model + ["--steps", "5", "--run-dir", run],
                           environment: ["SLURM_STEP_ID": "0", "SLURM_STEP_NUM_TASKS": "4", "SLURM_NTASKS": "4"],
                           in: tmp, timeout: 30)
         #expect(!r.timedOut && r.exited && r.status != 0, "\(r)")
@@ -217,9 +217,9 @@ struct DataParallelTests {
     /// `mpirun -n 2`: the step records carry the communication wait; metrics and log are
     /// written by rank 0 only (each step record once, "world size 2" once).
     @Test func mpiRunLogsOnceAndRecordsCommunicationWait() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("L")
-        let r = try dpRun(["train"] + Self.model + ["--steps", "30", "--log-every", "10", "--run-dir", run],
+        let r = try runHMDist(["train"] + Self.model + ["--steps", "30", "--log-every", "10", "--run-dir", run],
                           mpiRanks: 2, in: tmp)
         try #require(r.succeeded, "\(r)")
         #expect(r.stdout.components(separatedBy: "world size 2").count - 1 == 1, "'world size 2' is not in the log exactly once: \(r)")
@@ -243,9 +243,9 @@ struct DataParallelTests {
     // MARK: 5. --reproducible beyond its micro-blocks
 
     @Test func reproducibleWithMoreRanksThanMicroBlocksIsRefused() throws {
-        let tmp = try DPScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("R")
-        let r = try dpRun(["train"] + Self.model + ["--steps", "5", "--reproducible", "--ranks", "11", "--run-dir", run],
+        let r = try runHMDist(["train"] + Self.model + ["--steps", "5", "--reproducible", "--ranks", "11", "--run-dir", run],
                           in: tmp, timeout: 30)
         #expect(r.exited && r.status != 0, "\(r)")
         for word in ["reproducible", "10", "11"] {
@@ -256,145 +256,4 @@ struct DataParallelTests {
         }
         #expect(!FileManager.default.fileExists(atPath: run + "/checkpoints"), "trained anyway: \(r)")
     }
-}
-
-// MARK: - Comparing checkpoints
-
-fileprivate struct Difference {
-    /// max over tensors of ‖a − b‖₂ / ‖a‖₂.
-    var relative = 0.0
-    var worstTensor = ""
-    /// max elementwise |a − b| over all tensors.
-    var maxAbs: Float = 0
-}
-
-fileprivate func difference(_ a: Checkpoint, _ b: Checkpoint, tensors names: [String]) throws -> Difference {
-    var d = Difference()
-    for name in names {
-        let x = try #require(a[name], "\(name) missing in \(a.directory)")
-        let y = try #require(b[name], "\(name) missing in \(b.directory)")
-        try #require(x.shape == y.shape, "\(name): shapes \(x.shape) vs \(y.shape)")
-        let xv = try x.values(as: Float.self), yv = try y.values(as: Float.self)
-        var diff = 0.0, norm = 0.0
-        for (p, q) in zip(xv, yv) {
-            diff += Double(p - q) * Double(p - q)
-            norm += Double(p) * Double(p)
-            d.maxAbs = max(d.maxAbs, abs(p - q))
-        }
-        let rel = norm > 0 ? diff.squareRoot() / norm.squareRoot() : diff.squareRoot()
-        if !(rel <= d.relative) { d.relative = rel; d.worstTensor = name }  // NaN propagates
-    }
-    return d
-}
-
-// MARK: - Running the executable
-
-/// A temporary directory, removed when the value goes away.
-fileprivate final class DPScratch {
-    let root: String
-    init() throws {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hm-dist-dp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        root = url.path
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
-
-fileprivate struct DPResult: CustomStringConvertible {
-    var command: String
-    var status: Int32
-    var exited: Bool
-    var timedOut: Bool
-    var seconds: Double
-    var stdout: String
-    var stderr: String
-    var succeeded: Bool { exited && status == 0 && !timedOut }
-    var description: String {
-        "\(command): \(exited ? "exit \(status)" : "killed by signal \(status)") after \(String(format: "%.2f", seconds)) s\(timedOut ? " (timed out)" : "")\n--- stdout\n\(stdout.suffix(3000))\n--- stderr\n\(stderr.suffix(3000))"
-    }
-}
-
-fileprivate func findOnPath(_ name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") {
-        let candidate = String(dir) + "/" + name
-        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-    }
-    return nil
-}
-
-/// Runs the built `hm-dist` (found as `BLASTests` finds it), or `mpirun -n N --oversubscribe
-/// hm-dist …`, in `dir` with output to files (no pipe can fill up), the launcher variables of
-/// the test's own environment removed, `environment` added, and a time limit: past it the
-/// process (mpirun, which takes its ranks with it) is terminated and `timedOut` set.
-fileprivate func dpRun(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                       in dir: DPScratch, timeout: TimeInterval = 120) throws -> DPResult {
-    let executable = try #require(BLASTests.findExecutable(), """
-        the hm-dist executable was not found next to the test binary \
-        (\(BLASTests.testBinaryDirectory?.path ?? "?")) nor in any .build* directory of the \
-        package: build it first (`swift build --build-tests`); these tests cannot run without it
-        """)
-    var env = ProcessInfo.processInfo.environment
-    for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
-        || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
-        env[key] = nil
-    }
-    let process = Process()
-    var command: String
-    if let n = mpiRanks {
-        let mpirun = try #require(findOnPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
-        process.executableURL = mpirun
-        process.arguments = ["-n", "\(n)", "--oversubscribe", executable.path] + arguments
-        command = "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))"
-        if getuid() == 0 {
-            env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-            env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        }
-    } else {
-        process.executableURL = executable
-        process.arguments = arguments
-        command = "hm-dist \(arguments.joined(separator: " "))"
-    }
-    env.merge(environment) { $1 }
-    if !environment.isEmpty {
-        command = environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ") + " " + command
-    }
-
-    let id = UUID().uuidString.prefix(8)
-    let outPath = dir.path(".out-\(id)"), errPath = dir.path(".err-\(id)")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.environment = env
-    process.currentDirectoryURL = URL(fileURLWithPath: dir.root)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let start = Date()
-    try process.run()
-    let deadline = start.addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    var timedOut = false
-    if process.isRunning {
-        timedOut = true
-        process.terminate()
-        let grace = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < grace { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-    process.waitUntilExit()
-    let seconds = Date().timeIntervalSince(start)
-    try out.close()
-    try err.close()
-    return DPResult(command: command, status: process.terminationStatus, exited: process.terminationReason == .exit,
-                    timedOut: timedOut, seconds: seconds,
-                    stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                    stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }

@@ -27,12 +27,12 @@ struct NaturalCommandLineTests {
     /// as rws: summation order only.
     @Test(arguments: [[String](), small])
     func nrwsAgreesAcrossWorldSizes(extra: [String]) throws {
-        let tmp = try NatScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + extra + ["--algorithm", "nrws", "--steps", "30", "--log-every", "10"]
         var runs: [(ranks: Int, checkpoint: Checkpoint)] = []
         for ranks in [1, 2, 3] {
             let dir = tmp.path("ranks\(ranks)")
-            let r = try natRun(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
+            let r = try runHMDist(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
             try #require(r.succeeded, "\(r)")
             let logged = r.stdout.components(separatedBy: "natural gradient, damping 0.01: ").count - 1
             #expect(logged == 1, "--ranks \(ranks): the solver line is printed \(logged) times: \(r)")
@@ -50,7 +50,7 @@ struct NaturalCommandLineTests {
         if !extra.isEmpty {
             // The same collectives over MPI (allreduce of float64 blocks, allgather of samples).
             let dir = tmp.path("mpi3")
-            let r = try natRun(base + ["--run-dir", dir], mpiRanks: 3, in: tmp)
+            let r = try runHMDist(base + ["--run-dir", dir], mpiRanks: 3, in: tmp)
             try #require(r.succeeded, "\(r)")
             runs.append((-3, try CheckpointReader.load(dir)))
         }
@@ -59,7 +59,7 @@ struct NaturalCommandLineTests {
         let names = Self.parameters(reference)
         #expect(names.count == 9, "\(names)")
         for (ranks, other) in runs.dropFirst() {
-            let d = try natDifference(reference, other, tensors: names)
+            let d = try checkpointDifference(reference, other, tensors: names)
             print("NaturalCommandLineTests: nrws \(extra) \(ranks < 0 ? "mpirun -n \(-ranks)" : "--ranks \(ranks)") vs --ranks 1: max relative L2 \(d.relative) (\(d.worstTensor)), max |Δ| \(d.maxAbs)")
             #expect(d.relative <= 1e-5, "\(ranks < 0 ? "mpirun -n \(-ranks)" : "--ranks \(ranks)") vs 1: \(d.relative) in \(d.worstTensor) (max |Δ| \(d.maxAbs))")
             // The statistics every rank saved are the global ones: the same as one rank's
@@ -69,8 +69,8 @@ struct NaturalCommandLineTests {
         }
 
         let rwsDir = tmp.path("rws")
-        try #require(try natRun(["train"] + Self.model + extra + ["--algorithm", "rws", "--steps", "30", "--run-dir", rwsDir], in: tmp).succeeded)
-        let d = try natDifference(reference, CheckpointReader.load(rwsDir), tensors: names)
+        try #require(try runHMDist(["train"] + Self.model + extra + ["--algorithm", "rws", "--steps", "30", "--run-dir", rwsDir], in: tmp).succeeded)
+        let d = try checkpointDifference(reference, CheckpointReader.load(rwsDir), tensors: names)
         #expect(d.relative > 1e-2, "nrws is indistinguishable from rws (\(d.relative)): no preconditioning?")
     }
 
@@ -80,12 +80,12 @@ struct NaturalCommandLineTests {
     /// depends on the summation order, is what Adam's first step normalises (plain ws with
     /// `--batch 12` shows it too: 0.4 relative in the prior after one step).
     @Test func nwsAgreesAcrossWorldSizes() throws {
-        let tmp = try NatScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--batch", "13", "--dreams", "8", "--algorithm", "nws", "--steps", "30"]
         var checkpoints: [Checkpoint] = []
         for ranks in [1, 2] {
             let dir = tmp.path("ranks\(ranks)")
-            let r = try natRun(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
+            let r = try runHMDist(base + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
             try #require(r.succeeded, "\(r)")
             // nws takes its recognition Fisher from the dreams: 8 rows, Woodbury for q(h1 | x).
             #expect(r.stdout.contains("recognition.0 woodbury (N = 8 < d = 26") && r.stdout.contains("recognition.1 woodbury (N = 8 < d = 11")
@@ -93,7 +93,7 @@ struct NaturalCommandLineTests {
             checkpoints.append(try CheckpointReader.load(dir))
         }
         let names = Self.parameters(checkpoints[0])
-        let d = try natDifference(checkpoints[0], checkpoints[1], tensors: names)
+        let d = try checkpointDifference(checkpoints[0], checkpoints[1], tensors: names)
         print("NaturalCommandLineTests: nws --ranks 2 vs 1: max relative L2 \(d.relative) (\(d.worstTensor)), max |Δ| \(d.maxAbs)")
         #expect(d.relative <= 1e-5, "nws --ranks 2 vs 1: \(d.relative) in \(d.worstTensor)")
     }
@@ -105,11 +105,11 @@ struct NaturalCommandLineTests {
     /// layers' summed blocks (float64) and the Woodbury layers' gathered samples (float32).
     /// (Without the restore the resumed run recomputes at step 20 and ends 0.1 relative away.)
     @Test func nrwsResumeBetweenRecomputesIsBitIdentical() throws {
-        let tmp = try NatScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + Self.small + ["--algorithm", "nrws", "--fisher-every", "3", "--ranks", "2"]
         let straight = tmp.path("S"), split = tmp.path("R")
-        try #require(try natRun(base + ["--steps", "40", "--run-dir", straight], in: tmp).succeeded)
-        try #require(try natRun(base + ["--steps", "20", "--run-dir", split], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "40", "--run-dir", straight], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "20", "--run-dir", split], in: tmp).succeeded)
 
         let middle = try CheckpointReader.load(split)
         #expect(middle.manifest.step == 20)
@@ -124,7 +124,7 @@ struct NaturalCommandLineTests {
         #expect(middle["fisher.generative.0.parents"]?.dtype == .f32)
         #expect(middle["fisher.generative.0.blocks"] == nil)
 
-        let resumed = try natRun(base + ["--steps", "40", "--run-dir", split, "--resume", "auto"], in: tmp)
+        let resumed = try runHMDist(base + ["--steps", "40", "--run-dir", split, "--resume", "auto"], in: tmp)
         try #require(resumed.succeeded, "\(resumed)")
         #expect(resumed.stdout.contains("resuming at step 20") && resumed.stdout.contains("resumed with the factors of step 18"), "\(resumed)")
         let a = try CheckpointReader.load(straight), b = try CheckpointReader.load(split)
@@ -141,20 +141,20 @@ struct NaturalCommandLineTests {
     /// of the 10 micro-blocks), with Woodbury and direct layers; and 20 steps on 3 ranks resumed
     /// to 40 on 2 ranks (between recomputes, `--fisher-every 3`) equal 40 straight steps on 1.
     @Test func reproducibleNrwsIsBitIdenticalAcrossWorldSizesAndResume() throws {
-        let tmp = try NatScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--batch", "12", "--dreams", "10", "--algorithm", "nrws",
                                              "--fisher-every", "3", "--reproducible"]
         var runs: [(label: String, checkpoint: Checkpoint)] = []
         for ranks in [1, 2] {
             let dir = tmp.path("ranks\(ranks)")
-            let r = try natRun(base + ["--steps", "40", "--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
+            let r = try runHMDist(base + ["--steps", "40", "--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
             try #require(r.succeeded, "\(r)")
             #expect(r.stdout.contains("generative.0 woodbury (N = 10 < d = 11") && r.stdout.contains("recognition.1 direct (N = 60"), "\(r)")
             runs.append(("--ranks \(ranks)", try CheckpointReader.load(dir)))
         }
         let split = tmp.path("split")
-        try #require(try natRun(base + ["--steps", "20", "--ranks", "3", "--run-dir", split], in: tmp).succeeded)
-        let resumed = try natRun(base + ["--steps", "40", "--ranks", "2", "--run-dir", split, "--resume", "auto"], in: tmp)
+        try #require(try runHMDist(base + ["--steps", "20", "--ranks", "3", "--run-dir", split], in: tmp).succeeded)
+        let resumed = try runHMDist(base + ["--steps", "40", "--ranks", "2", "--run-dir", split, "--resume", "auto"], in: tmp)
         try #require(resumed.succeeded, "\(resumed)")
         #expect(resumed.stdout.contains("resumed with the factors of step 18"), "\(resumed)")
         runs.append(("--ranks 3 to step 20, resumed on --ranks 2", try CheckpointReader.load(split)))
@@ -171,8 +171,8 @@ struct NaturalCommandLineTests {
         }
         // The same algorithm as without --reproducible, only summed differently.
         let plain = tmp.path("plain")
-        try #require(try natRun(base.filter { $0 != "--reproducible" } + ["--steps", "40", "--run-dir", plain], in: tmp).succeeded)
-        let d = try natDifference(try CheckpointReader.load(plain), reference, tensors: Self.parameters(reference))
+        try #require(try runHMDist(base.filter { $0 != "--reproducible" } + ["--steps", "40", "--run-dir", plain], in: tmp).succeeded)
+        let d = try checkpointDifference(try CheckpointReader.load(plain), reference, tensors: Self.parameters(reference))
         print("NaturalCommandLineTests: --reproducible nrws vs default: max relative L2 \(d.relative), max |Δ| \(d.maxAbs)")
         #expect(d.relative <= 1e-4, "--reproducible nrws is not the default trajectory up to rounding: \(d.relative) in \(d.worstTensor)")
     }
@@ -180,7 +180,7 @@ struct NaturalCommandLineTests {
     /// What nws/nrws refuse, with messages that say why: a damping that is not positive,
     /// `--fisher-every 0`.
     @Test func refusedSettings() throws {
-        let tmp = try NatScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--steps", "2"]
         let cases: [([String], String)] = [
             (["--algorithm", "nrws", "--damping", "0"], "damping: expected a positive number"),
@@ -188,141 +188,9 @@ struct NaturalCommandLineTests {
             (["--algorithm", "nws", "--fisher-every", "0"], "fisher-every: expected a positive integer"),
         ]
         for (flags, message) in cases {
-            let r = try natRun(base + flags, in: tmp)
+            let r = try runHMDist(base + flags, in: tmp)
             #expect(r.exited && r.status != 0, "\(r)")
             #expect((r.stderr + r.stdout).contains(message), "expected \"\(message)\": \(r)")
         }
     }
-}
-
-// MARK: - Helpers (as in DataParallelTests, whose helpers are file-private)
-
-fileprivate struct NatDifference {
-    /// max over tensors of ‖a − b‖₂ / ‖a‖₂.
-    var relative = 0.0
-    var worstTensor = ""
-    /// max elementwise |a − b| over all tensors.
-    var maxAbs: Float = 0
-}
-
-fileprivate func natDifference(_ a: Checkpoint, _ b: Checkpoint, tensors names: [String]) throws -> NatDifference {
-    var d = NatDifference()
-    for name in names {
-        let x = try #require(a[name], "\(name) missing in \(a.directory)")
-        let y = try #require(b[name], "\(name) missing in \(b.directory)")
-        try #require(x.shape == y.shape, "\(name): shapes \(x.shape) vs \(y.shape)")
-        let xv = try x.values(as: Float.self), yv = try y.values(as: Float.self)
-        var diff = 0.0, norm = 0.0
-        for (p, q) in zip(xv, yv) {
-            diff += Double(p - q) * Double(p - q)
-            norm += Double(p) * Double(p)
-            d.maxAbs = max(d.maxAbs, abs(p - q))
-        }
-        let rel = norm > 0 ? diff.squareRoot() / norm.squareRoot() : diff.squareRoot()
-        if !(rel <= d.relative) { d.relative = rel; d.worstTensor = name }  // NaN propagates
-    }
-    return d
-}
-
-/// A temporary directory, removed when the value goes away.
-fileprivate final class NatScratch {
-    let root: String
-    init() throws {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hm-dist-nat-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        root = url.path
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
-
-fileprivate struct NatResult: CustomStringConvertible {
-    var command: String
-    var status: Int32
-    var exited: Bool
-    var timedOut: Bool
-    var seconds: Double
-    var stdout: String
-    var stderr: String
-    var succeeded: Bool { exited && status == 0 && !timedOut }
-    var description: String {
-        "\(command): \(exited ? "exit \(status)" : "killed by signal \(status)") after \(String(format: "%.2f", seconds)) s\(timedOut ? " (timed out)" : "")\n--- stdout\n\(stdout.suffix(3000))\n--- stderr\n\(stderr.suffix(3000))"
-    }
-}
-
-/// Runs the built `hm-dist` (found as `BLASTests` finds it), or `mpirun -n N --oversubscribe
-/// hm-dist …`, in `dir`, output to files, the launcher variables of the test's own environment
-/// removed, with a time limit.
-fileprivate func findOnPath(_ name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") {
-        let candidate = String(dir) + "/" + name
-        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-    }
-    return nil
-}
-
-fileprivate func natRun(_ arguments: [String], mpiRanks: Int? = nil, in dir: NatScratch, timeout: TimeInterval = 120) throws -> NatResult {
-    let executable = try #require(BLASTests.findExecutable(), """
-        the hm-dist executable was not found next to the test binary \
-        (\(BLASTests.testBinaryDirectory?.path ?? "?")) nor in any .build* directory of the \
-        package: build it first (`swift build --build-tests`); these tests cannot run without it
-        """)
-    var env = ProcessInfo.processInfo.environment
-    for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
-        || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
-        env[key] = nil
-    }
-    let process = Process()
-    let command: String
-    if let n = mpiRanks {
-        let mpirun = try #require(findOnPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
-        process.executableURL = mpirun
-        process.arguments = ["-n", "\(n)", "--oversubscribe", executable.path] + arguments
-        command = "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))"
-        if getuid() == 0 {
-            env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-            env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        }
-    } else {
-        process.executableURL = executable
-        process.arguments = arguments
-        command = "hm-dist \(arguments.joined(separator: " "))"
-    }
-    let id = UUID().uuidString.prefix(8)
-    let outPath = dir.path(".out-\(id)"), errPath = dir.path(".err-\(id)")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.environment = env
-    process.currentDirectoryURL = URL(fileURLWithPath: dir.root)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let start = Date()
-    try process.run()
-    let deadline = start.addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    var timedOut = false
-    if process.isRunning {
-        timedOut = true
-        process.terminate()
-        let grace = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < grace { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-    process.waitUntilExit()
-    let seconds = Date().timeIntervalSince(start)
-    try out.close()
-    try err.close()
-    return NatResult(command: command, status: process.terminationStatus, exited: process.terminationReason == .exit,
-                     timedOut: timedOut, seconds: seconds,
-                     stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }

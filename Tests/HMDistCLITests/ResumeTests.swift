@@ -440,15 +440,6 @@ fileprivate func requireExecutable() throws -> URL {
         """)
 }
 
-fileprivate func findOnPath(_ name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") {
-        let candidate = String(dir) + "/" + name
-        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-    }
-    return nil
-}
-
 /// Starts `executable arguments` in `dir`, with the launcher and fault variables of the
 /// test's own environment removed (so that nothing launches as part of a foreign job),
 /// Open MPI allowed to run as root, and `environment` added.
