@@ -10,9 +10,9 @@ struct CommandLineTests {
     // MARK: train, eval, sample
 
     @Test func trainWritesTheRunDirectory() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let run = tmp.path("D")
-        let r = try hmDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "200",
+        let r = try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "200",
                             "--run-dir", run, "--eval-every", "100"], in: tmp)
         try #require(r.succeeded, "\(r)")
 
@@ -78,12 +78,12 @@ struct CommandLineTests {
     }
 
     @Test func evalExactAndImportanceSampledAgree() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let run = tmp.path("D")
-        try #require(try hmDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "200", "--run-dir", run], in: tmp).succeeded)
+        try #require(try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "200", "--run-dir", run], in: tmp).succeeded)
 
-        let exact = try json(hmDist(["eval", "--checkpoint", run, "--exact", "--json"], in: tmp))
-        let sampled = try json(hmDist(["eval", "--checkpoint", run, "--samples", "2000", "--json"], in: tmp))
+        let exact = try json(runHMDist(["eval", "--checkpoint", run, "--exact", "--json"], in: tmp))
+        let sampled = try json(runHMDist(["eval", "--checkpoint", run, "--samples", "2000", "--json"], in: tmp))
         #expect(exact["method"] as? String == "exact")
         #expect(sampled["method"] as? String == "importance")
         #expect((sampled["samples"] as? NSNumber)?.intValue == 2000)
@@ -102,17 +102,17 @@ struct CommandLineTests {
 
         // --checkpoint takes the run directory, its checkpoints/ directory or one step-N/.
         for path in [run + "/checkpoints", run + "/checkpoints/step-00000200"] {
-            let other = try json(hmDist(["eval", "--checkpoint", path, "--exact", "--json"], in: tmp))
+            let other = try json(runHMDist(["eval", "--checkpoint", path, "--exact", "--json"], in: tmp))
             #expect((other["log_likelihood"] as? NSNumber)?.doubleValue == e, "--checkpoint \(path): \(other)")
         }
     }
 
     @Test func sampleWritesAPNG() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let run = tmp.path("D")
-        try #require(try hmDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "20", "--run-dir", run], in: tmp).succeeded)
+        try #require(try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "20", "--run-dir", run], in: tmp).succeeded)
         let png = tmp.path("F.png")
-        let r = try hmDist(["sample", "--checkpoint", run, "--count", "16", "--out", png], in: tmp)
+        let r = try runHMDist(["sample", "--checkpoint", run, "--count", "16", "--out", png], in: tmp)
         try #require(r.succeeded, "\(r)")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: png)))
         #expect(bytes.count > 8 + 25 && Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
@@ -123,7 +123,7 @@ struct CommandLineTests {
     // MARK: --config
 
     @Test func configFileKeysAreTheFlagNamesAndFlagsWin() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let run = tmp.path("C")
         let yaml = tmp.path("run.yaml")
         try """
@@ -137,7 +137,7 @@ struct CommandLineTests {
             log-every: 10
             lr: 0.002
             """.write(toFile: yaml, atomically: true, encoding: .utf8)
-        let r = try hmDist(["train", "--config", yaml, "--steps", "20"], in: tmp)
+        let r = try runHMDist(["train", "--config", yaml, "--steps", "20"], in: tmp)
         try #require(r.succeeded, "\(r)")
         let manifest = try CheckpointReader.readManifest(run)
         #expect(manifest.step == 20, "--steps 20 must win over the file's steps: 30")
@@ -149,15 +149,15 @@ struct CommandLineTests {
         #expect(config.contains("steps: 20") && config.contains("algorithm: ws") && config.contains("log-every: 10"), "\(config)")
 
         // A run's own config.yaml is a valid --config.
-        let again = try hmDist(["train", "--config", run + "/config.yaml", "--run-dir", tmp.path("C2"), "--steps", "5"], in: tmp)
+        let again = try runHMDist(["train", "--config", run + "/config.yaml", "--run-dir", tmp.path("C2"), "--steps", "5"], in: tmp)
         #expect(again.succeeded, "the run's config.yaml as --config: \(again)")
     }
 
     @Test func unknownConfigKeyIsRefused() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let yaml = tmp.path("typo.yaml")
         try "data: bars\nlayers: [25, 10]\nlerning-rate: 1\nsteps: 5\n".write(toFile: yaml, atomically: true, encoding: .utf8)
-        let r = try hmDist(["train", "--config", yaml, "--run-dir", tmp.path("T")], in: tmp)
+        let r = try runHMDist(["train", "--config", yaml, "--run-dir", tmp.path("T")], in: tmp)
         expectCleanFailure(r, mentions: [yaml, "lerning-rate"])
         #expect(!FileManager.default.fileExists(atPath: tmp.path("T/checkpoints")), "trained despite the bad key")
     }
@@ -201,7 +201,7 @@ struct CommandLineTests {
 
     @Test(arguments: badInputs)
     func badInputGetsAClearErrorNotACrash(_ input: BadInput) throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         // A valid IDX header (ubyte, 100 × 5 × 5) with 10 of its 100 images.
         let truncated = [0, 0, 0x08, 3, 0, 0, 0, 100, 0, 0, 0, 5, 0, 0, 0, 5] + [UInt8](repeating: 1, count: 250)
         try Data(truncated).write(to: URL(fileURLWithPath: tmp.path("cut-train-images-idx3-ubyte")))
@@ -209,16 +209,16 @@ struct CommandLineTests {
         try Data(truncated).write(to: URL(fileURLWithPath: tmp.path("idx/train-images-idx3-ubyte")))
         try "data: bars\nsteps: abc\n".write(toFile: tmp.path("wrong-type.yaml"), atomically: true, encoding: .utf8)
 
-        let r = try hmDist(input.arguments.map { $0.replacingOccurrences(of: "$TMP", with: tmp.root) }, in: tmp)
+        let r = try runHMDist(input.arguments.map { $0.replacingOccurrences(of: "$TMP", with: tmp.root) }, in: tmp)
         expectCleanFailure(r, mentions: input.mentions.map { $0.replacingOccurrences(of: "$TMP", with: tmp.root) })
     }
 
     @Test func exactEvaluationRefusesLargeModels() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let run = tmp.path("Big")
         // 21 latent units: one more than --exact enumerates.
-        try #require(try hmDist(["train", "--data", "bars", "--layers", "25,21", "--steps", "1", "--batch", "10", "--run-dir", run], in: tmp).succeeded)
-        let r = try hmDist(["eval", "--checkpoint", run, "--exact", "--json"], in: tmp)
+        try #require(try runHMDist(["train", "--data", "bars", "--layers", "25,21", "--steps", "1", "--batch", "10", "--run-dir", run], in: tmp).succeeded)
+        let r = try runHMDist(["eval", "--checkpoint", run, "--exact", "--json"], in: tmp)
         expectCleanFailure(r, mentions: ["exact", "21", "20"])
         #expect(r.stdout.isEmpty, "no JSON on a refusal: \(r.stdout)")
     }
@@ -238,13 +238,13 @@ struct CommandLineTests {
     }
 
     private func checkResume(flags: [String], split: Int, total: Int) throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let straight = tmp.path("D"), resumed = tmp.path("D2")
         let base = ["train", "--data", "bars", "--log-every", "5"] + flags
-        try #require(try hmDist(base + ["--steps", "\(total)", "--checkpoint-every", "\(split)", "--run-dir", straight], in: tmp).succeeded)
-        try #require(try hmDist(base + ["--steps", "\(split)", "--run-dir", resumed], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "\(total)", "--checkpoint-every", "\(split)", "--run-dir", straight], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "\(split)", "--run-dir", resumed], in: tmp).succeeded)
         let firstPart = try Data(contentsOf: URL(fileURLWithPath: resumed + "/metrics.jsonl"))
-        let second = try hmDist(base + ["--steps", "\(total)", "--run-dir", resumed, "--resume", "auto"], in: tmp)
+        let second = try runHMDist(base + ["--steps", "\(total)", "--run-dir", resumed, "--resume", "auto"], in: tmp)
         try #require(second.succeeded, "\(second)")
 
         // It did resume: metrics.jsonl kept the first part's lines byte for byte (a fresh
@@ -266,11 +266,11 @@ struct CommandLineTests {
     /// (DESIGN §5), and the run still ends with a good final checkpoint, identical to an
     /// uninterrupted run's.
     @Test func resumeFallsBackPastACorruptCheckpointAndSavesTheFinalModel() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let straight = tmp.path("D"), damaged = tmp.path("D2")
         let base = ["train", "--data", "bars", "--layers", "25,10", "--steps", "40", "--checkpoint-every", "20"]
-        try #require(try hmDist(base + ["--run-dir", straight], in: tmp).succeeded)
-        try #require(try hmDist(base + ["--run-dir", damaged], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--run-dir", straight], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--run-dir", damaged], in: tmp).succeeded)
         // Flip one byte in the middle of the newest shard.
         let shardDir = damaged + "/checkpoints/step-00000040"
         let shard = try #require(FileManager.default.contentsOfDirectory(atPath: shardDir).first { $0.hasPrefix("shard-") })
@@ -278,7 +278,7 @@ struct CommandLineTests {
         bytes[bytes.count / 2] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: shardDir + "/" + shard))
 
-        let r = try hmDist(base + ["--run-dir", damaged, "--resume", "auto"], in: tmp)
+        let r = try runHMDist(base + ["--run-dir", damaged, "--resume", "auto"], in: tmp)
         try #require(r.succeeded, "\(r)")
         #expect(r.stdout.contains("step-00000040") || r.stderr.contains("step-00000040"),
                 "the skipped checkpoint is reported by path: \(r)")
@@ -310,10 +310,10 @@ struct CommandLineTests {
 
     @Test(arguments: [("rws", 663.6), ("ws", 238.56)])
     func benchCountsTheFixedWorkOfB1(_ algorithm: String, _ mflop: Double) throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         var args = ["bench", "--workload", "b1", "--steps", "2", "--rounds", "1", "--json"]
         if algorithm != "rws" { args += ["--algorithm", algorithm] }
-        let result = try json(hmDist(args, in: tmp))
+        let result = try json(runHMDist(args, in: tmp))
         #expect(result["workload"] as? String == "b1")
         let got = try #require((result["mflop_per_step"] as? NSNumber)?.doubleValue, "\(result)")
         #expect(abs(got - mflop) <= 0.05, "\(algorithm): \(got) MFLOP per step, DESIGN §7 fixes \(mflop)")
@@ -326,78 +326,10 @@ struct CommandLineTests {
 
 // MARK: - Running the executable
 
-/// A temporary directory, removed when the value goes away.
-fileprivate final class Scratch {
-    let root: String
-    init() throws {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hm-dist-cli-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        root = url.path
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
-
-fileprivate struct ProcessResult: CustomStringConvertible {
-    var arguments: [String]
-    var status: Int32
-    var exited: Bool
-    var stdout: String
-    var stderr: String
-    var succeeded: Bool { exited && status == 0 }
-    var description: String {
-        "hm-dist \(arguments.joined(separator: " ")): \(exited ? "exit \(status)" : "killed by signal \(status)")\n--- stdout\n\(stdout.suffix(2000))\n--- stderr\n\(stderr.suffix(2000))"
-    }
-}
-
-/// Runs the built `hm-dist` (found as `BLASTests` finds it; its absence FAILS the test) in
-/// `dir`, with output to files (no pipe can fill up) and a time limit.
-fileprivate func hmDist(_ arguments: [String], in dir: Scratch, timeout: TimeInterval = 120) throws -> ProcessResult {
-    let executable = try #require(BLASTests.findExecutable(), """
-        the hm-dist executable was not found next to the test binary \
-        (\(BLASTests.testBinaryDirectory?.path ?? "?")) nor in any .build* directory of the \
-        package: build it first (`swift build --build-tests`); these tests cannot run without it
-        """)
-    let id = UUID().uuidString.prefix(8)
-    let outPath = dir.path(".out-\(id)"), errPath = dir.path(".err-\(id)")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: dir.root)
-    var env = ProcessInfo.processInfo.environment
-    env["HM_DIST_FAULT"] = nil
-    process.environment = env
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
-        Issue.record("hm-dist \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-    }
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return ProcessResult(arguments: arguments, status: process.terminationStatus,
-                         exited: process.terminationReason == .exit,
-                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-}
+// The runner is Support/RunHMDist.swift.
 
 /// The one JSON object a `--json` command prints on stdout.
-fileprivate func json(_ r: ProcessResult) throws -> [String: Any] {
+fileprivate func json(_ r: RunResult) throws -> [String: Any] {
     try #require(r.succeeded, "\(r)")
     let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     return try #require(object as? [String: Any], "stdout is not one JSON object: \(r.stdout)")
@@ -413,7 +345,7 @@ fileprivate func metrics(_ run: String) throws -> [[String: Any]] {
 
 /// A refusal: a non-zero exit (not a signal, not a Swift runtime trap), with an error message
 /// on stderr that mentions each of `mentions`.
-fileprivate func expectCleanFailure(_ r: ProcessResult, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+fileprivate func expectCleanFailure(_ r: RunResult, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.exited, "crashed: \(r)", sourceLocation: sourceLocation)
     #expect(r.status != 0, "accepted: \(r)", sourceLocation: sourceLocation)
     for crash in ["Fatal error", "Stack dump", "Current stack trace", "Illegal instruction"] {
