@@ -143,13 +143,13 @@ public final class Trainer {
             var share = self.share(examples: mine, dreams: dreams)
             statistics[0] = algorithm.wake(share)
             injectNaN()
-            try checkFinite(summed: false)  // name the rank that produced it
+            if comm.size > 1 { try checkFinite(summed: false) }  // name the rank that produced it
             // The generative gradients are final after the wake phase: reduce them while the
             // sleep phase computes the recognition network's.
             let pending = try timed { try comm.startAllreduceSum(machine.store.gradients.data, count: generativeCount) }
             share.progress = { _ = try? pending.test() }
             statistics[1] = algorithm.sleep(share)
-            try checkFinite(summed: false)
+            if comm.size > 1 { try checkFinite(summed: false) }  // a world of one: the check after the sum
             // nws/nrws on a recompute step: this rank's Fisher sums and samples, computed while
             // the generative gradients are in flight.
             let recompute = natural?.recomputes(at: step) == true
