@@ -22,7 +22,7 @@ struct ResumeTests {
     /// on a world of one; in the default mode they agree within 1e-5 (relative L2 per tensor).
     @Test(arguments: [true, false])
     func resumeOnAnotherWorldSize(reproducible: Bool) throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--log-every", "10"] + (reproducible ? ["--reproducible"] : [])
         let straight = tmp.path("S"), saved = tmp.path("D")
 
@@ -68,7 +68,7 @@ struct ResumeTests {
 
     /// `mpirun -n 2`, default mode: 40 straight steps vs. 20, then `--resume auto` to 40.
     @Test func resumeUnderMPIIsBitIdentical() throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--log-every", "10"]
         let straight = tmp.path("S"), split = tmp.path("R")
         let s = try runHM(base + ["--steps", "40", "--run-dir", straight], mpiRanks: 2, in: tmp)
@@ -102,7 +102,7 @@ struct ResumeTests {
     @Test(arguments: [Preemption(signal: SIGUSR1, mpiRanks: 2), Preemption(signal: SIGTERM),
                       Preemption(signal: SIGUSR1, ranks: 2)])
     func signalCheckpointsExits75AndResumes(_ p: Preemption) throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("D")
         let base = ["train"] + Self.model + ["--run-dir", run, "--log-every", "1000"] + (p.ranks.map { ["--ranks", "\($0)"] } ?? [])
         let job = try startHM(base + ["--steps", "1000000"], mpiRanks: p.mpiRanks, in: tmp)
@@ -144,7 +144,7 @@ struct ResumeTests {
     /// TrainingRun saves after the step counter has advanced. Step 5 commits; rank 1 dies
     /// after writing its shard of step 10, before the commit.
     @Test func crashInSaveLeavesTheLastCommittedStep() throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let run = tmp.path("D")
         let base = ["train"] + Self.model + ["--steps", "30", "--checkpoint-every", "5", "--run-dir", run, "--log-every", "5"]
         let r = try runHM(base, mpiRanks: 2, environment: ["HM_DIST_FAULT": "rank=1,step=10,kind=crash-in-save"],
@@ -184,7 +184,7 @@ struct ResumeTests {
     /// exit 0. At SLURM_RESTART_COUNT=20 (the default HM_DIST_MAX_RESTARTS) the requeued job
     /// resumes, is preempted again, commits, and the script exits 75 without requeueing.
     @Test func slurmScriptRequeuesOnPreemptionUntilTheLimit() throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let script = try packageRoot().appendingPathComponent("launch/slurm/hm-dist.sbatch").path
         let executable = try requireExecutable()
         let run = tmp.path("RUN"), config = tmp.path("CONFIG.yaml"), calls = tmp.path("scontrol.calls")
@@ -245,7 +245,7 @@ struct ResumeTests {
     /// the status in about 9 of 10 tries; five tries, each of which must requeue.
     @Test(arguments: ["slurm", "pbs"])
     func batchScriptKeepsTheStatusOfALauncherThatExitsDuringTheTrap(_ system: String) throws {
-        let tmp = try RScratch()
+        let tmp = try TestScratch()
         let root = try packageRoot()
         let calls = tmp.path("requeue.calls")
         try FileManager.default.createDirectory(atPath: tmp.path("bin"), withIntermediateDirectories: true)
@@ -357,18 +357,6 @@ fileprivate func worstRelativeDifference(_ a: Checkpoint, _ b: Checkpoint) throw
 
 // MARK: - Running processes
 
-fileprivate final class RScratch {
-    let root: String
-    init() throws {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hm-dist-resume-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        root = url.path
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
-
 fileprivate struct RResult: CustomStringConvertible {
     var command: String
     var status: Int32
@@ -444,7 +432,7 @@ fileprivate func requireExecutable() throws -> URL {
 /// test's own environment removed (so that nothing launches as part of a foreign job),
 /// Open MPI allowed to run as root, and `environment` added.
 fileprivate func startProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                              label: String, in dir: RScratch) throws -> Running {
+                              label: String, in dir: TestScratch) throws -> Running {
     var env = ProcessInfo.processInfo.environment
     for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
         || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
@@ -516,7 +504,7 @@ fileprivate func descendants(of pid: Int32) -> [Int32] {
 
 /// Starts `hm-dist arguments`, or `mpirun -n N --oversubscribe hm-dist arguments`.
 fileprivate func startHM(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                         in dir: RScratch) throws -> Running {
+                         in dir: TestScratch) throws -> Running {
     let executable = try requireExecutable()
     if let n = mpiRanks {
         let mpirun = try #require(findOnPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
@@ -528,7 +516,7 @@ fileprivate func startHM(_ arguments: [String], mpiRanks: Int? = nil, environmen
 }
 
 fileprivate func runHM(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                       in dir: RScratch, timeout: TimeInterval = 60) throws -> RResult {
+                       in dir: TestScratch, timeout: TimeInterval = 60) throws -> RResult {
     let r = try startHM(arguments, mpiRanks: mpiRanks, environment: environment, in: dir).finish(timeout: timeout)
     return r
 }
