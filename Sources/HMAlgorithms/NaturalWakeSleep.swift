@@ -5,17 +5,21 @@ import HMCore
 /// unit by (F_i + αI)⁻¹, F_i the exact Fisher block of the unit over its incoming weights and
 /// bias (`NaturalPreconditioner`; the top prior's blocks are the exact scalars σ'(logit)).
 ///
-/// Which samples estimate which blocks:
-/// - generative blocks, p(h_l | h_{l+1}): from this step's dreams (h′, x′) ~ p — the
-///   expectation the Fisher of p is defined by. Both variants.
-/// - recognition blocks, q(h_{l+1} | h_l):
-///   - `nrws`: from the wake samples, x from the data and h ~ q(h | x) (the K samples of each
-///     point, unweighted; q(h1 | x) one row per data point, whose K samples share it). This is
-///     the Fisher of q under the data distribution, where rws's wake-q update acts.
-///   - `nws`: from the dreams (x′ and h′ ~ p), because the q update of `ws` *is* the sleep
-///     update: its gradient ∇ log q(h′ | x′) is taken on dreams, so the Fisher of q is taken
-///     under the same distribution. (It also needs no pass of q on the data: `ws` draws one
-///     q sample per point for the wake-p update only.)
+/// Which samples estimate which blocks — each gradient term is preconditioned by the Fisher
+/// under the distribution its expectation is taken over:
+/// - generative blocks, p(h_l | h_{l+1}), for wake-p: from this step's dreams (h′, x′) ~ p —
+///   the expectation the Fisher of p is defined by. Both variants.
+/// - recognition blocks `recognition.l`, q(h_{l+1} | h_l), for the sleep-q term
+///   ∇ log q(h′ | x′): from the dreams (x′ and h′ ~ p), where that term is taken. Both
+///   variants; for `nws` it is the whole q update.
+/// - `nrws` only, blocks `recognition.l.wake` for rws's wake-q term Σ_k w̃_k ∇ log q(h_k | x):
+///   from the wake samples, x from the data and h ~ q(h | x) (the K samples of each point,
+///   unweighted; q(h1 | x) one row per data point, whose K samples share it) — the Fisher of q
+///   under the data distribution, where that term acts.
+/// So `nrws` keeps its two q terms apart: `sleep` moves the wake-q term out of the store into
+/// `wakeGradients` before adding the sleep-q term; the caller sums both across ranks;
+/// `applyPreconditioner` preconditions each by its blocks and adds them:
+/// g_q = (F_q,data + αI)⁻¹ g_wake-q + (F_q,dreams + αI)⁻¹ g_sleep-q.
 ///
 /// Statistics and factors are recomputed every `fisherEvery` steps (and on the first step) from
 /// that step's samples; the steps in between reuse the factors. The samples of one rank are
@@ -36,7 +40,7 @@ import HMCore
 /// samples), and the prior's blocks σ'(logit) are exact. ρ = 0 is the plain per-step estimate.
 ///
 /// The order within a step: `wake`, `sleep` (this rank's raw gradients, as the base algorithm
-/// computes them), then — on a recompute step — `accumulateFisher`, [sum across ranks],
+/// computes them; nrws's wake-q term in `wakeGradients`), then — on a recompute step — `accumulateFisher`, [sum across ranks],
 /// `decayFisher`, `factorFisher`; then, once the gradients are summed across ranks, `applyPreconditioner`,
 /// then the optimizer step. Touches neither MPI nor files.
 public final class NaturalWakeSleep: TrainingAlgorithm {
@@ -61,6 +65,12 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     public let fisherDecay: Double
     /// α at each recompute step (constant unless scheduled).
     public var dampingSchedule: DampingSchedule
+
+    /// `nrws`: this rank's wake-q term of the recognition gradient, laid out like the recognition
+    /// tensors (the store from `machine.recognitionOffset` on), held apart from the store's
+    /// sleep-q term until `applyPreconditioner`; callers sum it across ranks like the
+    /// gradients. nil for `nws`.
+    public let wakeGradients: Matrix?
 
     /// The statistics the factors in use were computed from (kept for checkpoints), or nil
     /// before the first `factorFisher`.
@@ -94,54 +104,63 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
             sleeper = rws.sleeper
             self.K = K
         }
-        preconditioner = NaturalPreconditioner(machine: machine, damping: damping, policy: policy)
+        wakeGradients = variant == .nrws ? Matrix(rows: 1, cols: machine.store.count - machine.recognitionOffset) : nil
+        preconditioner = NaturalPreconditioner(machine: machine, damping: damping, policy: policy, wakeGradients: wakeGradients)
         preconditioner.fisherDecay = fisherDecay
     }
 
     public var damping: Double { preconditioner.damping }
 
     public func wake(_ s: StepShare) -> Double { base.wake(s) }
-    public func sleep(_ s: StepShare) -> Double { base.sleep(s) }
+
+    /// The base sleep phase; nrws first moves the wake-q term (all the store's recognition
+    /// gradient holds after `wake`) into `wakeGradients`, so that the store gets the sleep-q
+    /// term alone.
+    public func sleep(_ s: StepShare) -> Double {
+        if let wakeGradients {
+            let q = recognitionGradients
+            wakeGradients.copy(from: q)
+            q.fill(0)
+        }
+        return base.sleep(s)
+    }
+
+    /// The store's recognition gradients as one [1, n] view.
+    var recognitionGradients: Matrix {
+        let store = machine.store, origin = machine.recognitionOffset
+        return Matrix(view: store.gradients.data + origin, rows: 1, cols: store.count - origin, owner: store.gradients)
+    }
 
     /// Whether step `step` recomputes the statistics and factors: every `fisherEvery` steps,
     /// and whenever there are no factors yet.
     public func recomputes(at step: Int) -> Bool { statistics == nil || step % fisherEvery == 0 }
 
-    /// The number of samples of each layer in a whole step (all ranks): generative layers
-    /// from the dreams; recognition layers from the data (nrws: q(h1 | x) one per data point,
-    /// the layers above one per sample, B·K) or from the dreams (nws).
-    public func globalCounts(globalBatch: Int, globalDreams: Int) -> (generative: [Int], recognition: [Int]) {
+    /// The number of samples of each layer in a whole step (all ranks): generative layers and
+    /// the sleep-q term's recognition blocks from the dreams; nrws's wake-q blocks from the
+    /// data (q(h1 | x) one per data point, the layers above one per sample, B·K).
+    public func globalCounts(globalBatch: Int, globalDreams: Int) -> (generative: [Int], recognition: [Int], wake: [Int]?) {
         let L = machine.depth
-        let generative = [Int](repeating: globalDreams, count: L)
-        let recognition: [Int]
-        switch variant {
-        case .nws: recognition = [Int](repeating: globalDreams, count: L)
-        case .nrws: recognition = (0..<L).map { $0 == 0 ? globalBatch : globalBatch * K }
-        }
-        return (generative, recognition)
+        let dreams = [Int](repeating: globalDreams, count: L)
+        let wake = variant == .nrws ? (0..<L).map { $0 == 0 ? globalBatch : globalBatch * K } : nil
+        return (dreams, dreams, wake)
     }
 
     /// This rank's Fisher samples of the step just run (call after `wake` and `sleep` of the
     /// share), with the step's global counts.
-    public func fisherSamples(_ s: StepShare) -> (generative: [FisherSamples], recognition: [FisherSamples]) {
+    public func fisherSamples(_ s: StepShare) -> (generative: [FisherSamples], recognition: [FisherSamples], wake: [FisherSamples]?) {
         let counts = globalCounts(globalBatch: s.globalBatch, globalDreams: s.globalDreams)
-        var generative = NaturalPreconditioner.generativeSamples(sleeper)
-        for l in generative.indices { generative[l].globalCount = counts.generative[l] }
-        var recognition: [FisherSamples]
-        switch variant {
-        case .nrws:
-            recognition = NaturalPreconditioner.recognitionSamples(sampler, data: s.x)
-        case .nws:
-            recognition = (0..<machine.depth).map { FisherSamples(parents: sleeper.dream[$0], pre: sleeper.qPre[$0]) }
+        func counted(_ samples: [FisherSamples], _ n: [Int]) -> [FisherSamples] {
+            zip(samples, n).map { var f = $0; f.globalCount = $1; return f }
         }
-        for l in recognition.indices { recognition[l].globalCount = counts.recognition[l] }
-        return (generative, recognition)
+        let wake = counts.wake.map { counted(NaturalPreconditioner.recognitionSamples(sampler, data: s.x), $0) }
+        return (counted(NaturalPreconditioner.generativeSamples(sleeper), counts.generative),
+                counted(NaturalPreconditioner.recognitionSamples(sleeper), counts.recognition), wake)
     }
 
     /// Stage 1 on this rank: the preconditioner's sums and samples from this step's share.
     public func accumulateFisher(_ s: StepShare) {
         let samples = fisherSamples(s)
-        preconditioner.accumulate(generative: samples.generative, recognition: samples.recognition)
+        preconditioner.accumulate(generative: samples.generative, recognition: samples.recognition, wake: samples.wake)
     }
 
     /// Sets the preconditioner up for a step of the given global size without any sample:
@@ -152,15 +171,13 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
         statistics = nil
         let counts = globalCounts(globalBatch: globalBatch, globalDreams: globalDreams)
         let w = machine.widths, L = machine.depth
-        let generative = (0..<L).map {
-            FisherSamples(parents: Matrix(rows: 0, cols: w[$0 + 1]), pre: Matrix(rows: 0, cols: w[$0]),
-                          globalCount: counts.generative[$0])
+        func none(_ n: [Int], parents: (Int) -> Int, units: (Int) -> Int) -> [FisherSamples] {
+            (0..<L).map { FisherSamples(parents: Matrix(rows: 0, cols: parents($0)), pre: Matrix(rows: 0, cols: units($0)),
+                                        globalCount: n[$0]) }
         }
-        let recognition = (0..<L).map {
-            FisherSamples(parents: Matrix(rows: 0, cols: w[$0]), pre: Matrix(rows: 0, cols: w[$0 + 1]),
-                          globalCount: counts.recognition[$0])
-        }
-        preconditioner.accumulate(generative: generative, recognition: recognition)
+        preconditioner.accumulate(generative: none(counts.generative, parents: { w[$0 + 1] }, units: { w[$0] }),
+                                  recognition: none(counts.recognition, parents: { w[$0] }, units: { w[$0 + 1] }),
+                                  wake: counts.wake.map { none($0, parents: { w[$0] }, units: { w[$0 + 1] }) })
     }
 
     /// Stage 1½, once the sums are global, before `factorFisher`: with `fisherDecay` ρ > 0, adds
@@ -196,7 +213,10 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
                         woodbury: [String: (parents: Matrix, weights: Matrix)]) throws {
         plan(globalBatch: globalBatch, globalDreams: globalDreams)
         for b in preconditioner.blocks {
-            guard let sums = blocks[b.name] else { throw FisherRestoreError("\(b.name): no saved sums for this direct layer") }
+            guard let sums = blocks[b.name] else {
+                let old = b.name.hasSuffix(".wake") ? " (nrws checkpoints from before the wake-q term had its own blocks lack them)" : ""
+                throw FisherRestoreError("\(b.name): no saved sums for this direct layer\(old)")
+            }
             guard sums.count == b.bufferCount else {
                 throw FisherRestoreError("\(b.name): \(sums.count) saved sums, expected \(b.bufferCount)")
             }
@@ -204,7 +224,10 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
             guard b.count > 0 else { throw FisherRestoreError("\(b.name): saved sample count \(b.count)") }
         }
         for s in preconditioner.woodburySamples {
-            guard let saved = woodbury[s.name] else { throw FisherRestoreError("\(s.name): no saved samples for this Woodbury layer") }
+            guard let saved = woodbury[s.name] else {
+                let old = s.name.hasSuffix(".wake") ? " (nrws checkpoints from before the wake-q term had its own blocks lack them)" : ""
+                throw FisherRestoreError("\(s.name): no saved samples for this Woodbury layer\(old)")
+            }
             let plan = preconditioner.plans.first { $0.name == s.name }
             guard saved.parents.cols == s.parents.cols, saved.weights.cols == s.weights.cols,
                   saved.parents.rows == saved.weights.rows, saved.parents.rows == plan?.samples else {
@@ -219,10 +242,16 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
         try factorFisher(step: step)
     }
 
-    /// g ← (F + αI)⁻¹ g on the (summed) gradients in `machine.store.gradients`.
+    /// g ← (F + αI)⁻¹ g on the (summed) gradients in `machine.store.gradients`; nrws: the
+    /// (summed) wake-q term in `wakeGradients` by its own blocks, then added to the store's
+    /// recognition gradient — the q update is the sum of the two natural terms.
     public func applyPreconditioner() {
         precondition(statistics != nil, "natural gradient applied before any Fisher factors")
         preconditioner.apply()
+        if let wakeGradients {
+            let q = recognitionGradients.data, wake = wakeGradients.data
+            for i in 0..<wakeGradients.count { q[i] += wake[i] }
+        }
     }
 
     /// A whole step in a world of one: wake, sleep, the Fisher when due (from this share alone,

@@ -11,8 +11,9 @@ import HMAlgorithms
 @Suite struct FisherDecayTests {
     static let widths = [6, 4, 3], batch = 6, K = 2, dreams = 8, damping = 0.05
 
-    /// generative.0 (N = 8 ≥ d = 5), generative.1 (8 ≥ 4) and recognition.1 (12 ≥ 5) direct;
-    /// recognition.0 Woodbury (6 data points < d = 7).
+    /// generative.0 (N = 8 dreams ≥ d = 5), generative.1 (8 ≥ 4), recognition.0 (8 ≥ 7),
+    /// recognition.1 (8 ≥ 5) and recognition.1.wake (12 samples ≥ 5) direct; recognition.0.wake
+    /// Woodbury (6 data points < d = 7).
     static func natural(_ m: HelmholtzMachine, decay: Double? = nil, every: Int = 1) -> NaturalWakeSleep {
         if let decay {
             return NaturalWakeSleep(.nrws, machine: m, batch: batch, samples: K, dreams: dreams, damping: damping,
@@ -55,7 +56,7 @@ import HMAlgorithms
             let kinds = plans.dropFirst().map(\.kind)
             #expect(kinds.contains(.woodbury) && kinds.contains(.direct), "\(decayed.preconditioner.description)")
             let got = Self.sums(decayed), new = Self.sums(fresh)
-            #expect(Set(got.keys) == Set(new.keys) && got.count == 4, "\(got.keys.sorted())")
+            #expect(Set(got.keys) == Set(new.keys) && got.count == 6, "\(got.keys.sorted())")
             for (name, n) in new {
                 let g = try #require(got[name])
                 let exact = plans.first { $0.name == name }?.exact == true

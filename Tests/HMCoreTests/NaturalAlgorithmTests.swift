@@ -4,8 +4,8 @@ import HMAlgorithms
 @testable import HMCore
 
 /// `nws` and `nrws` (NaturalWakeSleep) in one process: the update is the base algorithm's
-/// gradient times (F + αI)⁻¹ with F from the documented samples (generative from the dreams;
-/// recognition from the wake samples for nrws, from the dreams for nws), factors reused between
+/// gradient terms times (F + αI)⁻¹ with F from the documented samples (generative and sleep-q
+/// from the dreams; nrws's wake-q from the wake samples), factors reused between
 /// recomputes, F converging to the exact Fisher by enumeration with many dreams, and a short
 /// nrws training run improving the exact log-likelihood.
 @Suite struct NaturalAlgorithmTests {
@@ -25,13 +25,17 @@ import HMAlgorithms
                   step: step, seed: 11)
     }
 
-    // MARK: (1) the update = an independently built preconditioner applied to ws / rws
+    // MARK: (1) the update = independently built preconditioners applied to ws / rws terms
 
     /// Two steps with `fisherEvery` 2 on a tiny machine, few samples (so that both solvers are
-    /// used): step 0's update equals the base algorithm's gradient preconditioned by a
-    /// `NaturalPreconditioner` built here from step 0's samples — the dreams for the generative
-    /// blocks; the wake samples (nrws) or the dreams (nws) for the recognition blocks — and
-    /// step 1 reuses those factors on its own gradient. The same arithmetic: equal bit for bit.
+    /// used). Step 0's update is rebuilt here from the base algorithm's gradient terms and
+    /// single-term `NaturalPreconditioner`s built from step 0's samples:
+    /// - generative and sleep-q: the gradient of p and the sleep-q term, preconditioned by the
+    ///   blocks of the dreams (generative and recognition);
+    /// - nrws's wake-q term, computed alone (rws's wake phase), preconditioned by recognition
+    ///   blocks from the wake samples (x from the data, h ~ q), then added to the sleep-q term.
+    /// Step 1 reuses those factors on its own terms. The same arithmetic: equal bit for bit.
+    /// (Preconditioning nrws's summed q gradient by one set of blocks, data or dreams, fails.)
     @Test(arguments: [NaturalWakeSleep.Variant.nws, .nrws])
     func updateIsTheBaseGradientPreconditioned(variant: NaturalWakeSleep.Variant) throws {
         let widths = [6, 4, 3], damping = 0.05, dreams = 4
@@ -41,6 +45,7 @@ import HMAlgorithms
         let natural = NaturalWakeSleep(variant, machine: m, batch: 3, samples: 2, dreams: dreams,
                                        damping: damping, fisherEvery: 2)
         #expect(natural.name == variant.rawValue)
+        #expect((natural.wakeGradients != nil) == (variant == .nrws))
         let sampler: ImportanceSampler, sleeper: SleepPhase, base: TrainingAlgorithm
         switch variant {
         case .nws:
@@ -50,34 +55,58 @@ import HMAlgorithms
             let rws = ReweightedWakeSleep(machine: twin, batch: 3, samples: 2, dreams: dreams)
             (sampler, sleeper, base) = (rws.sampler, rws.sleeper, rws)
         }
-        let independent = NaturalPreconditioner(machine: twin, damping: damping)
+        let dreamFisher = NaturalPreconditioner(machine: twin, damping: damping)
+        let dataFisher = NaturalPreconditioner(machine: twin, damping: damping)
+        let q = twin.recognitionOffset, n = twin.store.count
         for step in 0..<2 {
             let s = Self.share(x, dreams: dreams, step: step)
             #expect(natural.recomputes(at: step) == (step == 0))
             m.store.zeroGradients()
             try natural.naturalGradients(s)
 
+            // The base algorithm's terms, one at a time: wake (wake-p, and rws's wake-q), sleep-q.
             twin.store.zeroGradients()
-            _ = base.accumulateGradients(s)
+            _ = base.wake(s)
+            let wakeTerms = twin.store.gradients.array
+            twin.store.zeroGradients()
+            _ = base.sleep(s)
+            let sleepQ = twin.store.gradients.array
             if step == 0 {
-                let recognition = variant == .nrws
-                    ? NaturalPreconditioner.recognitionSamples(sampler, data: x)
-                    : (0..<2).map { FisherSamples(parents: sleeper.dream[$0], pre: sleeper.qPre[$0]) }
-                try independent.update(generative: NaturalPreconditioner.generativeSamples(sleeper), recognition: recognition)
-                #expect(independent.plans == natural.preconditioner.plans, "\(natural.preconditioner.description)")
+                let generative = NaturalPreconditioner.generativeSamples(sleeper)
+                try dreamFisher.update(generative: generative, recognition: NaturalPreconditioner.recognitionSamples(sleeper))
+                try dataFisher.update(generative: generative, recognition: NaturalPreconditioner.recognitionSamples(sampler, data: x))
+                #expect(natural.preconditioner.plans.prefix(dreamFisher.plans.count).elementsEqual(dreamFisher.plans),
+                        "\(natural.preconditioner.description)")
             }
-            let raw = twin.store.gradients.array
-            independent.apply()
-            #expect(m.store.gradients.array == twin.store.gradients.array, "\(variant) step \(step): not the preconditioned base gradient")
-            #expect(raw != twin.store.gradients.array)
+            func preconditioned(_ g: [Float], by p: NaturalPreconditioner) -> [Float] {
+                g.withUnsafeBufferPointer { twin.store.gradients.data.update(from: $0.baseAddress!, count: n) }
+                p.apply()
+                return twin.store.gradients.array
+            }
+            // Generative part (all of it from the wake phase) and sleep-q part, by the dream blocks.
+            let plain = Array(wakeTerms[..<q]) + Array(sleepQ[q...])
+            var want = preconditioned(plain, by: dreamFisher)
+            if variant == .nrws {
+                let wakeQ = preconditioned(Array(repeating: 0, count: q) + Array(wakeTerms[q...]), by: dataFisher)
+                for i in q..<n { want[i] += wakeQ[i] }
+                // One set of blocks for the summed q gradient is not this update.
+                let summed = Array(wakeTerms[..<q]) + (q..<n).map { wakeTerms[$0] + sleepQ[$0] }
+                #expect(m.store.gradients.array != preconditioned(summed, by: dataFisher))
+                #expect(m.store.gradients.array != preconditioned(summed, by: dreamFisher))
+            }
+            #expect(m.store.gradients.array == want, "\(variant) step \(step): not the preconditioned base terms")
+            #expect(plain != want)
             #expect(natural.statistics?.step == 0)
         }
         let kinds = natural.preconditioner.plans.dropFirst().map(\.kind)
         #expect(kinds.contains(.woodbury) && kinds.contains(.direct), "\(natural.preconditioner.description)")
-        // nws: recognition from the 4 dreams; nrws: q(h1 | x) one row per data point (3), the
-        // layer above one per sample (3 · 2).
-        let recognitionCounts = natural.preconditioner.plans.suffix(2).map(\.samples)
-        #expect(recognitionCounts == (variant == .nws ? [4, 4] : [3, 6]), "\(natural.preconditioner.description)")
+        // The sleep-q blocks: one row per dream (4); nrws's wake-q blocks: q(h1 | x) one row per
+        // data point (3), the layer above one per sample (3 · 2).
+        let plans = natural.preconditioner.plans
+        #expect(plans.filter { $0.name.hasPrefix("recognition.") && !$0.name.hasSuffix(".wake") }.map(\.samples) == [4, 4])
+        let wake = plans.filter { $0.name.hasSuffix(".wake") }
+        #expect(wake.map(\.name) == (variant == .nws ? [] : ["recognition.0.wake", "recognition.1.wake"]))
+        #expect(wake.map(\.samples) == (variant == .nws ? [] : [3, 6]), "\(natural.preconditioner.description)")
     }
 
     /// Saved statistics give back the same factors: a second algorithm restored from the first's
@@ -97,12 +126,15 @@ import HMAlgorithms
                                 Matrix(rows: w.weights.rows, cols: w.weights.cols, values: w.weights.array))
         }
         #expect(!saved.woodbury.isEmpty && saved.blocks.count > 1)
+        #expect(saved.blocks.contains { $0.name.hasSuffix(".wake") } || saved.woodbury.contains { $0.name.hasSuffix(".wake") })
         try b.restore(step: 0, globalBatch: 3, globalDreams: 4, blocks: blocks, woodbury: woodbury)
         #expect(b.statistics?.step == 0 && !b.recomputes(at: 1) && b.recomputes(at: 5))
         var r = FisherTests.Numbers(state: 8)
         let g = (0..<m.store.count).map { _ in Float(r.normal()) }
+        let wake = (0..<m.store.count - m.recognitionOffset).map { _ in Float(r.normal()) }
         func preconditioned(_ n: NaturalWakeSleep) -> [Float] {
             g.withUnsafeBufferPointer { m.store.gradients.data.update(from: $0.baseAddress!, count: g.count) }
+            wake.withUnsafeBufferPointer { n.wakeGradients!.data.update(from: $0.baseAddress!, count: wake.count) }
             n.applyPreconditioner()
             return m.store.gradients.array
         }
@@ -116,11 +148,13 @@ import HMAlgorithms
 
     // MARK: (2) with many dreams, F → the exact Fisher
 
-    /// nws on [4, 3, 2] with 40,000 dreams: the generative update of each layer is the ws
-    /// gradient times (F + αI)⁻¹ with F the *exact* Fisher by enumeration of every parent state
-    /// (p(h_{l+1}) marginalised exactly), up to the Monte Carlo error of the dreams. Measured:
-    /// relative L2 error 0.0026 and 0.0010 for the two layers, while the natural and the plain
-    /// gradient differ by 0.82 and 0.85 relative — the check could fail.
+    /// nws on [4, 3, 2] with 40,000 dreams: the update of each generative layer and of each
+    /// recognition layer (the sleep-q term, as in nrws) is the ws gradient times (F + αI)⁻¹ with
+    /// F the *exact* Fisher under p by enumeration of every parent state (p(h_{l+1}) for
+    /// generative.l, p(h_l) for recognition.l, marginalised exactly), up to the Monte Carlo
+    /// error of the dreams. Measured: relative L2 error 0.0026, 0.0010 (generative) and 0.0071,
+    /// 0.0067 (recognition), while the natural and the plain gradient differ by 0.82, 0.85,
+    /// 0.75 and 0.54 relative — the check could fail.
     @Test func manyDreamsGiveTheExactFisher() throws {
         let widths = [4, 3, 2], damping = 0.1, dreams = 40_000
         let m = randomMachine(widths, seed: 71, scale: 1.0)
@@ -135,9 +169,11 @@ import HMAlgorithms
         try natural.factorFisher(step: 0)
         natural.applyPreconditioner()
         let store = m.store
-        for l in 0..<m.depth {
-            let name = "generative.\(l)", units = widths[l], fanIn = widths[l + 1]
-            let parents = Reference.all(fanIn), p = FisherTests.marginal(ref, layer: l + 1)
+        let layers = (0..<m.depth).map { ("generative.\($0)", widths[$0], $0 + 1) }
+            + (0..<m.depth).map { ("recognition.\($0)", widths[$0 + 1], $0) }
+        for (name, units, parentLayer) in layers {
+            let fanIn = widths[parentLayer]
+            let parents = Reference.all(fanIn), p = FisherTests.marginal(ref, layer: parentLayer)
             let w = store.entries.first { $0.name == "\(name).weight" }!, b = store.entries.first { $0.name == "\(name).bias" }!
             var err = 0.0, norm = 0.0, change = 0.0
             for i in 0..<units {

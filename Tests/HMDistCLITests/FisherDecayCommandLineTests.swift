@@ -33,12 +33,12 @@ struct FisherDecayCommandLineTests {
                 let dir = tmp.path("r\(ranks)\(reproducible ? "x" : "")")
                 let r = try runHMDist(base + flags + ["--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
                 try #require(r.succeeded, "\(r)")
-                #expect(r.stdout.contains("Fisher decay 0.9: running average of the direct layers' blocks (generative.1, recognition.1)")
+                #expect(r.stdout.contains("Fisher decay 0.9: running average of the direct layers' blocks (generative.1, recognition.1.wake)")
                         && r.stdout.contains("generative.0 woodbury (N = 10 < d = 11"), "\(r)")
                 runs.append(try CheckpointReader.load(dir))
             }
             let names = runs[0].tensors.keys.sorted()
-            #expect(names.contains("fisher.recognition.1.blocks") && names.contains("fisher.generative.0.parents"), "\(names)")
+            #expect(names.contains("fisher.recognition.1.wake.blocks") && names.contains("fisher.generative.0.parents"), "\(names)")
             #expect(runs[1].tensors.keys.sorted() == names)
             if reproducible {
                 for name in names where runs[0][name]?.bytes != runs[1][name]?.bytes {
@@ -69,9 +69,9 @@ struct FisherDecayCommandLineTests {
         try #require(try runHMDist(base + ["--steps", "20", "--run-dir", split], in: tmp).succeeded)
         let middle = try CheckpointReader.load(split)
         #expect(try middle["fisher.step"]?.values(as: Int64.self) == [18])
-        // The running count of recognition.1 (60 samples a recompute, 7 recomputes: 0, 3, …, 18)
-        // is Σ 0.9^k · 60 — the sums in the checkpoint are the running ones.
-        let blocks = try #require(middle["fisher.recognition.1.blocks"])
+        // The running count of recognition.1.wake (60 samples a recompute, 7 recomputes: 0, 3,
+        // …, 18) is Σ 0.9^k · 60 — the sums in the checkpoint are the running ones.
+        let blocks = try #require(middle["fisher.recognition.1.wake.blocks"])
         let count = try #require(try blocks.values(as: Double.self).last)
         let expected = (0..<7).reduce(0.0) { acc, _ in acc * 0.9 + 60 }
         #expect(abs(count - expected) <= 1e-9 * expected, "running count \(count), expected \(expected)")

@@ -10,8 +10,9 @@ import HMCheckpoint
 @Suite(.serialized)
 struct NaturalCommandLineTests {
     static let model = ["--data", "bars", "--layers", "25,10,5"]
-    /// Few samples per step, so that two layers take the Woodbury solver: generative.0 (8 dreams
-    /// < d = 11) and recognition.0 (12 data points < d = 26); the others stay direct.
+    /// Few samples per step, so that both solvers are used: generative.0 (8 dreams < d = 11),
+    /// recognition.0 and .1 (8 dreams) and nrws's recognition.0.wake (12 data points < d = 26)
+    /// take Woodbury; the others stay direct.
     static let small = ["--batch", "12", "--dreams", "8"]
 
     static func parameters(_ c: Checkpoint) -> [String] {
@@ -37,12 +38,15 @@ struct NaturalCommandLineTests {
             let logged = r.stdout.components(separatedBy: "natural gradient, damping 0.01: ").count - 1
             #expect(logged == 1, "--ranks \(ranks): the solver line is printed \(logged) times: \(r)")
             if extra.isEmpty {
+                // Sleep-q blocks from the 100 dreams, wake-q blocks from the 100 · 5 wake samples.
                 #expect(r.stdout.contains("generative.0 direct (N = 100 ≥ d = 11, 25 units)")
-                        && r.stdout.contains("recognition.1 direct (N = 500 ≥ d = 11, 5 units)"), "\(r)")
+                        && r.stdout.contains("recognition.1 direct (N = 100 ≥ d = 11, 5 units)")
+                        && r.stdout.contains("recognition.1.wake direct (N = 500 ≥ d = 11, 5 units)"), "\(r)")
             } else {
                 #expect(r.stdout.contains("generative.0 woodbury (N = 8 < d = 11, 25 units)")
-                        && r.stdout.contains("recognition.0 woodbury (N = 12 < d = 26, 10 units)")
-                        && r.stdout.contains("recognition.1 direct (N = 60 ≥ d = 11, 5 units)"), "\(r)")
+                        && r.stdout.contains("recognition.0 woodbury (N = 8 < d = 26, 10 units)")
+                        && r.stdout.contains("recognition.0.wake woodbury (N = 12 < d = 26, 10 units)")
+                        && r.stdout.contains("recognition.1.wake direct (N = 60 ≥ d = 11, 5 units)"), "\(r)")
             }
             #expect(r.stdout.contains("every 10 steps"), "\(r)")
             runs.append((ranks, try CheckpointReader.load(dir)))
@@ -114,13 +118,15 @@ struct NaturalCommandLineTests {
         let middle = try CheckpointReader.load(split)
         #expect(middle.manifest.step == 20)
         #expect(try middle["fisher.step"]?.values(as: Int64.self) == [18])
-        for layer in ["generative.prior", "generative.1", "recognition.1"] {
+        for layer in ["generative.prior", "generative.1", "recognition.1.wake"] {
             let t = try #require(middle["fisher.\(layer).blocks"], "fisher.\(layer).blocks missing: \(middle.tensors.keys.sorted())")
             #expect(t.dtype == .f64 && t.shape.count == 1, "\(layer): \(t.dtype) \(t.shape)")
         }
-        // generative.0: 8 dreams of 10 parents and 25 units; recognition.0: 12 data points.
+        // generative.0: 8 dreams of 10 parents and 25 units; recognition.0: 8 dreams;
+        // recognition.0.wake: 12 data points.
         #expect(middle["fisher.generative.0.parents"]?.shape == [8, 10] && middle["fisher.generative.0.weights"]?.shape == [8, 25])
-        #expect(middle["fisher.recognition.0.parents"]?.shape == [12, 25] && middle["fisher.recognition.0.weights"]?.shape == [12, 10])
+        #expect(middle["fisher.recognition.0.parents"]?.shape == [8, 25] && middle["fisher.recognition.0.weights"]?.shape == [8, 10])
+        #expect(middle["fisher.recognition.0.wake.parents"]?.shape == [12, 25] && middle["fisher.recognition.0.wake.weights"]?.shape == [12, 10])
         #expect(middle["fisher.generative.0.parents"]?.dtype == .f32)
         #expect(middle["fisher.generative.0.blocks"] == nil)
 
@@ -149,7 +155,7 @@ struct NaturalCommandLineTests {
             let dir = tmp.path("ranks\(ranks)")
             let r = try runHMDist(base + ["--steps", "40", "--ranks", "\(ranks)", "--run-dir", dir], in: tmp)
             try #require(r.succeeded, "\(r)")
-            #expect(r.stdout.contains("generative.0 woodbury (N = 10 < d = 11") && r.stdout.contains("recognition.1 direct (N = 60"), "\(r)")
+            #expect(r.stdout.contains("generative.0 woodbury (N = 10 < d = 11") && r.stdout.contains("recognition.1.wake direct (N = 60"), "\(r)")
             runs.append(("--ranks \(ranks)", try CheckpointReader.load(dir)))
         }
         let split = tmp.path("split")
@@ -161,7 +167,8 @@ struct NaturalCommandLineTests {
 
         let reference = runs[0].checkpoint
         let names = reference.tensors.keys.sorted()
-        #expect(names.contains("fisher.generative.0.parents") && names.contains("fisher.recognition.1.blocks"), "\(names)")
+        #expect(names.contains("fisher.generative.0.parents") && names.contains("fisher.recognition.1.wake.blocks")
+                && names.contains("fisher.recognition.1.parents"), "\(names)")
         for (label, other) in runs.dropFirst() {
             #expect(other.manifest.step == 40, "\(label)")
             #expect(other.tensors.keys.sorted() == names, "\(label)")

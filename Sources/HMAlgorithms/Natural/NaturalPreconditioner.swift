@@ -43,9 +43,15 @@ public struct FisherSamples {
 /// in `machine.store.gradients`, F the exact block-diagonal Fisher of the sigmoid belief
 /// network (one block per unit over its incoming weights and bias; DESIGN §2):
 /// - the top prior: scalar blocks F = σ'(logit), exact, no samples;
-/// - `generative.l`, p(h_l | h_{l+1}): F_i = E_p[c_i h̃h̃ᵀ], h̃ = [h_{l+1}; 1], from dreams;
-/// - `recognition.l`, q(h_{l+1} | h_l): F_i = E_{x ~ data, h ~ q}[c_i h̃h̃ᵀ], h̃ = [h_l; 1].
+/// - `generative.l`, p(h_l | h_{l+1}): F_i = E[c_i h̃h̃ᵀ], h̃ = [h_{l+1}; 1];
+/// - `recognition.l`, q(h_{l+1} | h_l): F_i = E[c_i h̃h̃ᵀ], h̃ = [h_l; 1];
+/// each expectation over the samples the caller passes (`NaturalWakeSleep` says which).
 /// c comes from the layer's `fisherWeights`, so nothing here knows the distribution.
+///
+/// A second recognition term (`wakeGradients`): a gradient laid out like the recognition
+/// tensors, kept apart from the store's and preconditioned by its own blocks,
+/// `recognition.l.wake` — nrws's wake-q term, whose Fisher is taken under the data, while the
+/// store's recognition gradient (the sleep-q term) gets the blocks under the dreams.
 ///
 /// Two stages, so that ranks can sum the direct layers' blocks between them:
 /// `accumulate` (direct layers: `FisherBlocks` sums; Woodbury layers: keep the samples), then
@@ -90,10 +96,15 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     var blocksByLayer: [Int: FisherBlocks] = [:]
     var solvers: [FisherSolver?]
 
-    public init(machine: HelmholtzMachine, damping: Double, policy: FisherSolverPolicy = .automatic) {
+    /// The second recognition term's gradient (see above), or nil.
+    public let wakeGradients: Matrix?
+
+    public init(machine: HelmholtzMachine, damping: Double, policy: FisherSolverPolicy = .automatic,
+                wakeGradients: Matrix? = nil) {
         self.machine = machine
         self.damping = damping
         self.policy = policy
+        self.wakeGradients = wakeGradients
         let store = machine.store, w = machine.widths, L = machine.depth
         var layers = [Layer(name: "generative.prior", layer: machine.prior, units: w[L], fanIn: 0,
                             weightGradient: nil, biasGradient: store.gradient("generative.prior.logits"))]
@@ -106,6 +117,15 @@ public final class NaturalPreconditioner: CustomStringConvertible {
             layers.append(Layer(name: "recognition.\(l)", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
                                 weightGradient: store.gradient("recognition.\(l).weight"),
                                 biasGradient: store.gradient("recognition.\(l).bias")))
+        }
+        if let wake = wakeGradients {
+            let origin = machine.recognitionOffset
+            precondition(wake.count == store.count - origin, "wake gradients of \(wake.count) values, expected \(store.count - origin)")
+            for l in 0..<L {
+                layers.append(Layer(name: "recognition.\(l).wake", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
+                                    weightGradient: store.view("recognition.\(l).weight", in: wake, origin: origin),
+                                    biasGradient: store.view("recognition.\(l).bias", in: wake, origin: origin)))
+            }
         }
         self.layers = layers
         solvers = Array(repeating: nil, count: layers.count)
@@ -136,11 +156,14 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     }
 
     /// Stage 1: the Fisher weights of every layer's samples (`generative[l]` for
-    /// p(h_l | h_{l+1}), `recognition[l]` for q(h_{l+1} | h_l)); direct layers sum their blocks
+    /// p(h_l | h_{l+1}), `recognition[l]` for q(h_{l+1} | h_l), `wake[l]` for the second
+    /// recognition term — required exactly when there is one); direct layers sum their blocks
     /// afresh, Woodbury layers keep a copy of the samples.
-    public func accumulate(generative: [FisherSamples], recognition: [FisherSamples]) {
+    public func accumulate(generative: [FisherSamples], recognition: [FisherSamples], wake: [FisherSamples]? = nil) {
         let L = machine.depth
         precondition(generative.count == L && recognition.count == L, "Fisher samples for \(L) layers each")
+        precondition((wake != nil) == (wakeGradients != nil) && (wake?.count ?? L) == L,
+                     "wake-term Fisher samples for \(L) layers exactly when there is a wake term")
         plans = []
         blocks = []
         pending = [:]
@@ -159,7 +182,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         blocks.append(priorBlocks)
         plans.append(Plan(name: prior.name, kind: .direct, samples: 1, dimension: 1, units: prior.units, exact: true))
 
-        for (k, s) in (generative + recognition).enumerated() {
+        for (k, s) in (generative + recognition + (wake ?? [])).enumerated() {
             let index = k + 1, layer = layers[index], n = s.count
             precondition(s.parents.cols == layer.fanIn, "\(layer.name): parents of width \(s.parents.cols), fan-in \(layer.fanIn)")
             precondition(s.pre.cols == layer.units, "\(layer.name): pre-activations of width \(s.pre.cols)")
@@ -223,12 +246,13 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         pending = [:]
     }
 
-    public func update(generative: [FisherSamples], recognition: [FisherSamples]) throws {
-        accumulate(generative: generative, recognition: recognition)
+    public func update(generative: [FisherSamples], recognition: [FisherSamples], wake: [FisherSamples]? = nil) throws {
+        accumulate(generative: generative, recognition: recognition, wake: wake)
         try factor()
     }
 
-    /// g ← (F + αI)⁻¹ g on every layer's gradient in `machine.store.gradients`.
+    /// g ← (F + αI)⁻¹ g on every layer's gradient in `machine.store.gradients` (and, with a
+    /// second recognition term, in `wakeGradients`), in place.
     public func apply() {
         for (index, layer) in layers.enumerated() {
             guard let solver = solvers[index] else { preconditionFailure("\(layer.name): Fisher not factored") }
@@ -240,6 +264,12 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     /// p(h_l | h_{l+1}) from (dream[l + 1], pPre[l]).
     public static func generativeSamples(_ sleep: SleepPhase) -> [FisherSamples] {
         (0..<sleep.machine.depth).map { FisherSamples(parents: sleep.dream[$0 + 1], pre: sleep.pPre[$0]) }
+    }
+
+    /// The recognition layers' Fisher samples from a sleep phase's dreams:
+    /// q(h_{l+1} | h_l) from (dream[l], qPre[l]) (after its recognition gradient).
+    public static func recognitionSamples(_ sleep: SleepPhase) -> [FisherSamples] {
+        (0..<sleep.machine.depth).map { FisherSamples(parents: sleep.dream[$0], pre: sleep.qPre[$0]) }
     }
 
     /// The recognition layers' Fisher samples from a wake pass on data `x` (h ~ q):

@@ -16,6 +16,10 @@ public final class HelmholtzMachine: @unchecked Sendable {
     /// Number of latent layers (L).
     public var depth: Int { widths.count - 1 }
 
+    /// Where the recognition tensors start in the store: the generative ones are [0, here),
+    /// the recognition ones [here, store.count).
+    public var recognitionOffset: Int { store.entries.first { $0.name.hasPrefix("recognition.") }!.offset }
+
     public init(widths: [Int]) {
         precondition(widths.count >= 2 && widths.allSatisfy { $0 > 0 }, "layers \(widths)")
         self.widths = widths

@@ -34,13 +34,16 @@ public final class ParameterStore: @unchecked Sendable {
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     /// The value of tensor `name` as a [rows, cols] view (a vector is [1, n]).
-    public func value(_ name: String) -> Matrix { view(values, name) }
-    public func gradient(_ name: String) -> Matrix { view(gradients, name) }
+    public func value(_ name: String) -> Matrix { view(name, in: values) }
+    public func gradient(_ name: String) -> Matrix { view(name, in: gradients) }
 
-    private func view(_ buffer: Matrix, _ name: String) -> Matrix {
+    /// Tensor `name` as a [rows, cols] view of `buffer`, a buffer laid out like the store's
+    /// from offset `origin` on (a buffer of the tensors from `origin` to the end).
+    public func view(_ name: String, in buffer: Matrix, origin: Int = 0) -> Matrix {
         guard let e = entry(name) else { preconditionFailure("no parameter \(name)") }
+        precondition(e.offset >= origin && e.offset - origin + e.count <= buffer.count, "\(name) outside the buffer")
         let rows = e.shape.count == 2 ? e.shape[0] : 1
-        return Matrix(view: buffer.data + e.offset, rows: rows, cols: e.count / rows, owner: buffer)
+        return Matrix(view: buffer.data + e.offset - origin, rows: rows, cols: e.count / rows, owner: buffer)
     }
 
     public func zeroGradients() { gradients.fill(0) }

@@ -35,6 +35,9 @@ public enum ModelCheckpoint {
     /// - `fisher.<layer>.parents` (float32 [N, fan-in]) and `fisher.<layer>.weights` (float32
     ///   [N, units], the Fisher weights σ'(a)) for every Woodbury layer: the gathered samples of
     ///   all ranks in global order.
+    /// `<layer>` names a block set of the preconditioner: `generative.prior`, `generative.l`,
+    /// `recognition.l` (under the dreams, for the sleep-q term) and, for nrws,
+    /// `recognition.l.wake` (under the data, for the wake-q term).
     /// The same on every rank. Empty before the first statistics step.
     public static func fisherTensors(_ natural: NaturalWakeSleep) -> [Tensor] {
         guard let s = natural.statistics else { return [] }

@@ -24,8 +24,10 @@ public final class Trainer {
     let statistics = DoubleBuffer(3)
     /// The generative tensors come first in the parameter buffer: [0, generativeCount).
     let generativeCount: Int
-    /// `--reproducible`: integer fixed-point sums of fixed micro-blocks.
+    /// `--reproducible`: integer fixed-point sums of fixed micro-blocks (of the gradients, and
+    /// of nrws's wake-q term).
     let fixed: FixedPointSum?
+    let fixedWake: FixedPointSum?
     var order: [Int] = []
     var orderEpoch = -1
 
@@ -91,8 +93,9 @@ public final class Trainer {
         optimizer = settings.optimizer == "sgd"
             ? SGD(count: machine.store.count, learningRate: Float(settings.lr), momentum: Float(settings.momentum))
             : Adam(count: machine.store.count, learningRate: Float(settings.lr))
-        generativeCount = machine.store.entries.first { $0.name.hasPrefix("recognition.") }?.offset ?? machine.store.count
+        generativeCount = machine.recognitionOffset
         fixed = settings.reproducible ? FixedPointSum(count: machine.store.count) : nil
+        fixedWake = settings.reproducible ? natural?.wakeGradients.map { FixedPointSum(count: $0.count) } : nil
         stepsPerEpoch = train.rows / settings.batch
         totalSteps = settings.steps ?? (settings.epochs ?? 1) * stepsPerEpoch
     }
@@ -156,6 +159,7 @@ public final class Trainer {
             if recompute { clock(\.statistics) { natural!.accumulateFisher(share) } }
             try timed {
                 try comm.allreduceSum(machine.store.gradients.data + generativeCount, count: machine.store.count - generativeCount)
+                if let wake = natural?.wakeGradients { try comm.allreduceSum(wake.data, count: wake.count) }
                 try pending.wait()
             }
             if recompute, let natural {
@@ -197,6 +201,7 @@ public final class Trainer {
     func reproducibleGradients(_ fixed: FixedPointSum) throws {
         let M = Trainer.microBlocks, B = settings.batch, D = settings.dreams
         fixed.zero()
+        fixedWake?.zero()
         statistics[0] = 0
         statistics[1] = 0
         let gradients = machine.store.gradients
@@ -211,6 +216,7 @@ public final class Trainer {
             injectNaN()
             try checkFinite(summed: false)
             fixed.add(gradients)
+            if let fixedWake, let wake = natural?.wakeGradients { fixedWake.add(wake) }
             if let fisher, let natural {
                 natural.accumulateFisher(share)
                 fisher.add(natural.preconditioner)
@@ -218,6 +224,10 @@ public final class Trainer {
         }
         try timed { try comm.allreduceSum(fixed.sums, count: machine.store.count) }
         fixed.store(into: gradients)
+        if let fixedWake, let wake = natural?.wakeGradients {
+            try timed { try comm.allreduceSum(fixedWake.sums, count: fixedWake.count) }
+            fixedWake.store(into: wake)
+        }
         if let fisher, let natural {
             try timed { try fisher.reduce(into: natural.preconditioner, comm: comm) }
             // --fisher-decay: ρ·previous added in float64 after the exact sum, the same bits on
@@ -242,6 +252,9 @@ public final class Trainer {
 
     /// A NaN or infinity in the gradient stops the run; it is never applied.
     func checkFinite(summed: Bool = true, natural: Bool = false) throws {
+        if !natural, let wake = self.natural?.wakeGradients, wake.hasNonFinite {
+            throw TrainingError(step: step, message: "the \(summed ? "summed " : "")wake-q term of the recognition gradient is not finite\(summed ? "" : " on rank \(comm.rank)"); the step was not applied")
+        }
         guard machine.store.gradients.hasNonFinite else { return }
         let bad = machine.store.entries.first { e in
             (0..<e.count).contains { !machine.store.gradients.data[e.offset + $0].isFinite }
