@@ -77,6 +77,27 @@ struct CommandLineTests {
         #expect(loaded.manifest.step == 200)
     }
 
+    /// `--eval-split test`: the estimates during and after training are on the test split
+    /// (`test_log_likelihood`, no `valid_log_likelihood`), and the last one is exactly what
+    /// `eval --split test` gives with the same K and the trainer's estimator seed (seed ^ 0x5EED).
+    @Test func evalSplitTestRecordsTestCurves() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("T")
+        let r = try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "100", "--run-dir", run,
+                               "--eval-every", "50", "--eval-samples", "20", "--eval-split", "test"], in: tmp)
+        try #require(r.succeeded, "\(r)")
+        #expect(r.stdout.contains("held-out (test) log-likelihood"), "\(r)")
+        let records = try metrics(run)
+        #expect(!records.contains { $0["valid_log_likelihood"] != nil }, "\(records)")
+        let test = records.compactMap { r in (r["test_log_likelihood"] as? NSNumber).map { ((r["step"] as! NSNumber).intValue, $0.doubleValue) } }
+        #expect(test.map(\.0) == [50, 100], "\(records)")
+        #expect(try String(contentsOfFile: run + "/config.yaml", encoding: .utf8).contains("eval-split: test"))
+        let e = try json(runHMDist(["eval", "--checkpoint", run, "--split", "test", "--samples", "20",
+                                    "--seed", "\(1 ^ 0x5EED)", "--json"], in: tmp))
+        let ll = try #require((e["log_likelihood"] as? NSNumber)?.doubleValue)
+        #expect(abs(ll - test.last!.1) <= 1e-9 * abs(ll), "eval --split test \(ll), the run's last test estimate \(test.last!.1)")
+    }
+
     @Test func evalExactAndImportanceSampledAgree() throws {
         let tmp = try TestScratch()
         let run = tmp.path("D")
@@ -191,6 +212,10 @@ struct CommandLineTests {
                  mentions: ["$TMP/wrong-type.yaml", "steps"]),
         BadInput(name: "missing config file", arguments: ["train", "--config", "$TMP/absent.yaml"],
                  mentions: ["$TMP/absent.yaml"]),
+        BadInput(name: "unknown eval split", arguments: ["train", "--data", "bars", "--layers", "25,10", "--eval-split", "train", "--steps", "2"],
+                 mentions: ["eval-split", "valid or test", "train"]),
+        BadInput(name: "eval split the data lacks", arguments: ["train", "--data", "$TMP/whole-images-idx3-ubyte", "--layers", "25,4", "--eval-split", "test", "--steps", "2"],
+                 mentions: ["$TMP/whole-images-idx3-ubyte", "eval-split", "no test split"]),
         BadInput(name: "nonexistent checkpoint", arguments: ["eval", "--checkpoint", "/nonexistent"],
                  mentions: ["/nonexistent"]),
         BadInput(name: "sample from a nonexistent checkpoint", arguments: ["sample", "--checkpoint", "/nonexistent", "--count", "4", "--out", "$TMP/x.png"],
@@ -207,6 +232,9 @@ struct CommandLineTests {
         try Data(truncated).write(to: URL(fileURLWithPath: tmp.path("cut-train-images-idx3-ubyte")))
         try FileManager.default.createDirectory(atPath: tmp.path("idx"), withIntermediateDirectories: true)
         try Data(truncated).write(to: URL(fileURLWithPath: tmp.path("idx/train-images-idx3-ubyte")))
+        // A whole one: 100 black-and-white 5 × 5 images, a single file (train and valid only).
+        let whole = [0, 0, 0x08, 3, 0, 0, 0, 100, 0, 0, 0, 5, 0, 0, 0, 5] + (0..<2500).map { UInt8($0 % 3 == 0 ? 255 : 0) }
+        try Data(whole).write(to: URL(fileURLWithPath: tmp.path("whole-images-idx3-ubyte")))
         try "data: bars\nsteps: abc\n".write(toFile: tmp.path("wrong-type.yaml"), atomically: true, encoding: .utf8)
 
         let r = try runHMDist(input.arguments.map { $0.replacingOccurrences(of: "$TMP", with: tmp.root) }, in: tmp)

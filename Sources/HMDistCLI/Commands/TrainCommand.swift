@@ -33,6 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "World-size-independent results, bit for bit.") var reproducible = false
     @Option(name: .customLong("eval-every"), help: "Estimate the validation log-likelihood every S steps (0: only at the end).") var evalEvery: Int?
     @Option(name: .customLong("eval-samples"), help: "Importance samples for the validation estimate.") var evalSamples: Int?
+    @Option(name: .customLong("eval-split"), help: "valid or test: the split of those estimates (default valid).") var evalSplit: String?
     @Option(name: .customLong("log-every"), help: "Progress line and metrics record every S steps.") var logEvery: Int?
     @Option(name: .customLong("zstd-level"), help: "zstd level of checkpoint shards (default 1).") var zstdLevel: Int?
     @Option(help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01).") var damping: Double?
@@ -53,7 +54,7 @@ struct TrainCommand: ParsableCommand {
             c.epochs = epochs; c.steps = steps; c.seed = seed; c.runDir = runDir
             c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume; c.ranks = ranks
             c.threads = threads; c.reproducible = reproducible ? true : nil; c.evalEvery = evalEvery
-            c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
+            c.evalSamples = evalSamples; c.evalSplit = evalSplit; c.logEvery = logEvery; c.zstdLevel = zstdLevel
             c.damping = damping; c.dampingFinal = dampingFinal; c.dampingSteps = dampingSteps; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
             if let layers {
                 let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }

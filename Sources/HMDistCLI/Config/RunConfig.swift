@@ -27,6 +27,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var reproducible: Bool?
     public var evalEvery: Int?
     public var evalSamples: Int?
+    public var evalSplit: String?
     public var logEvery: Int?
     public var zstdLevel: Int?
     public var damping: Double?
@@ -39,7 +40,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case data, binarize, layers, algorithm, samples, batch, dreams, optimizer, lr, momentum,
              epochs, steps, seed, runDir = "run-dir", checkpointEvery = "checkpoint-every", keep,
              resume, ranks, threads, reproducible, evalEvery = "eval-every",
-             evalSamples = "eval-samples", logEvery = "log-every", zstdLevel = "zstd-level",
+             evalSamples = "eval-samples", evalSplit = "eval-split", logEvery = "log-every", zstdLevel = "zstd-level",
              damping, dampingFinal = "damping-final", dampingSteps = "damping-steps", fisherEvery = "fisher-every", fisherDecay = "fisher-decay"
     }
 
@@ -79,7 +80,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         take(\.batch); take(\.dreams); take(\.optimizer); take(\.lr); take(\.momentum)
         take(\.epochs); take(\.steps); take(\.seed); take(\.runDir); take(\.checkpointEvery)
         take(\.keep); take(\.resume); take(\.ranks); take(\.threads); take(\.reproducible)
-        take(\.evalEvery); take(\.evalSamples); take(\.logEvery); take(\.zstdLevel)
+        take(\.evalEvery); take(\.evalSamples); take(\.evalSplit); take(\.logEvery); take(\.zstdLevel)
         take(\.damping); take(\.dampingFinal); take(\.dampingSteps); take(\.fisherEvery); take(\.fisherDecay)
         return r
     }

@@ -25,6 +25,9 @@ public struct Settings: Sendable {
     public var reproducible: Bool
     public var evalEvery: Int
     public var evalSamples: Int
+    /// The split the estimates during and after training are taken on: valid (default) or
+    /// test (for curves of the test log-likelihood, as papers plot them).
+    public var evalSplit: String
     public var logEvery: Int
     /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
     public var zstdLevel: Int
@@ -99,6 +102,10 @@ public struct Settings: Sendable {
         reproducible = c.reproducible ?? false
         evalEvery = try nonNegative(c.evalEvery, .evalEvery, default: 0)
         evalSamples = try positive(c.evalSamples, .evalSamples, default: 100)
+        evalSplit = c.evalSplit ?? "valid"
+        guard ["valid", "test"].contains(evalSplit) else {
+            throw ConfigError(path: source, field: "eval-split", "expected valid or test, found \(evalSplit)")
+        }
         logEvery = try positive(c.logEvery, .logEvery, default: 100)
         zstdLevel = c.zstdLevel ?? 1
         guard (1...19).contains(zstdLevel) else {
@@ -128,7 +135,7 @@ public struct Settings: Sendable {
         c.lr = lr; c.momentum = momentum; c.epochs = epochs; c.steps = steps; c.seed = seed
         c.runDir = runDir; c.checkpointEvery = checkpointEvery; c.keep = keep; c.resume = resume
         c.ranks = ranks; c.threads = threads; c.reproducible = reproducible
-        c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.logEvery = logEvery; c.zstdLevel = zstdLevel
+        c.evalEvery = evalEvery; c.evalSamples = evalSamples; c.evalSplit = evalSplit; c.logEvery = logEvery; c.zstdLevel = zstdLevel
         c.damping = damping; c.dampingFinal = dampingFinal; c.dampingSteps = dampingSteps; c.fisherEvery = fisherEvery; c.fisherDecay = fisherDecay
         return c
     }

@@ -8,13 +8,18 @@ import HMData
 struct TrainingData: @unchecked Sendable {
     let dataset: Dataset
     let train: Matrix
-    let valid: Matrix?
+    /// The `--eval-split` (valid or test) the estimates are taken on, if the data has it.
+    let held: Matrix?
 
     init(_ settings: Settings) throws {
         let d = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
         dataset = d
         train = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
-        valid = d.valid.map { Matrix(rows: d.validCount, cols: d.width, values: $0) }
+        let split = Dataset.Split(rawValue: settings.evalSplit) ?? .valid
+        held = d.split(split).map { Matrix(rows: d.count(of: split), cols: d.width, values: $0) }
+        if held == nil && split == .test {
+            throw ConfigError(path: settings.data, field: "eval-split", "test: the data has no test split")
+        }
     }
 }
 
@@ -35,7 +40,7 @@ struct TrainingRun {
     enum Outcome { case finished, preempted(signal: Int32) }
 
     func run() throws -> Outcome {
-        let data = self.data.dataset, train = self.data.train, valid = self.data.valid
+        let data = self.data.dataset, train = self.data.train, held = self.data.held, split = settings.evalSplit
         let widths = settings.layers ?? [data.width, 200, 200, 10]
         guard widths[0] == data.width else {
             throw ConfigError(path: settings.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
@@ -86,7 +91,7 @@ struct TrainingRun {
 
         let progress = Progress()
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
-        var lastValid: Double?
+        var lastHeld: Double?
         while trainer.step < trainer.totalSteps {
             let (wake, sleep) = try trainer.runStep()
             bound = wake
@@ -94,7 +99,7 @@ struct TrainingRun {
             waited += trainer.communicationSeconds
             let s = trainer.step
             let logNow = s % settings.logEvery == 0 || s == trainer.totalSteps
-            let evalNow = settings.evalEvery > 0 && s % settings.evalEvery == 0 && valid != nil
+            let evalNow = settings.evalEvery > 0 && s % settings.evalEvery == 0 && held != nil
             if logNow || evalNow {
                 let now = Date()
                 let window = now.timeIntervalSince(windowStart)
@@ -103,10 +108,10 @@ struct TrainingRun {
                                              "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep,
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
-                if evalNow, let valid {
-                    lastValid = try trainer.evaluate(valid, samples: settings.evalSamples)
-                    record["valid_log_likelihood"] = lastValid
-                    record["valid_samples"] = settings.evalSamples
+                if evalNow, let held {
+                    lastHeld = try trainer.evaluate(held, samples: settings.evalSamples)
+                    record["\(split)_log_likelihood"] = lastHeld
+                    record["\(split)_samples"] = settings.evalSamples
                 }
                 metrics.write(record)
                 if isLeader && logNow {
@@ -125,13 +130,13 @@ struct TrainingRun {
             if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
         }
         try save()
-        let evaluatedLast = settings.evalEvery > 0 && trainer.step % settings.evalEvery == 0 && lastValid != nil
-        if let valid, let ll = evaluatedLast ? lastValid : try trainer.evaluate(valid, samples: settings.evalSamples) {
+        let evaluatedLast = settings.evalEvery > 0 && trainer.step % settings.evalEvery == 0 && lastHeld != nil
+        if let held, let ll = evaluatedLast ? lastHeld : try trainer.evaluate(held, samples: settings.evalSamples) {
             if !evaluatedLast {
                 metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
-                               "valid_log_likelihood": ll, "valid_samples": settings.evalSamples])
+                               "\(split)_log_likelihood": ll, "\(split)_samples": settings.evalSamples])
             }
-            say(String(format: "held-out (valid) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
+            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
         return .finished
