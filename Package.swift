@@ -40,8 +40,9 @@ let package = Package(
         .testTarget(name: "HMCoreTests", dependencies: ["HMCore", "HMAlgorithms", "CKernels"]),
         .testTarget(name: "HMDataTests", dependencies: ["HMData"]),
         .testTarget(name: "HMCheckpointTests", dependencies: ["HMCheckpoint"]),
-        .testTarget(name: "HMCommTests", dependencies: ["HMComm"]),
-        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMCore", "HMData", "HMCheckpoint"]),
+        .target(name: "HMTestSupport", path: "Tests/HMTestSupport"),
+        .testTarget(name: "HMCommTests", dependencies: ["HMComm", "HMTestSupport"]),
+        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import HMTestSupport
 import Testing
 
 /// The MPI communicator as users run it: `mpirun -n 2 hm-dist check-comm --json` checks every
@@ -99,11 +100,7 @@ struct MPITests {
     /// collects its output; at most 120 s.
     func launch(mpirun ranks: Int?, _ arguments: [String],
                 environment: [String: String] = [:]) throws -> Run {
-        let executable = try #require(Self.findExecutable(), """
-            the hm-dist executable was not found next to the test binary \
-            (\(Self.testBinaryDirectory?.path ?? "?")) nor in any scratch directory of the \
-            package; build it first (`swift build --build-tests`)
-            """)
+        let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
         var env = ProcessInfo.processInfo.environment
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
@@ -111,7 +108,7 @@ struct MPITests {
         env.merge(environment) { $1 }
         let process = Process()
         if let ranks {
-            let mpirun = try #require(Self.findMpirun(), """
+            let mpirun = try #require(Executables.onPath("mpirun"), """
                 mpirun was not found on PATH (\(env["PATH"] ?? "")) nor in /usr/bin; \
                 install Open MPI (scripts/install)
                 """)
@@ -141,67 +138,5 @@ struct MPITests {
         killer.cancel()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderrData.current, as: UTF8.self))
-    }
-
-    static func findMpirun() -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        for dir in dirs {
-            let url = URL(fileURLWithPath: dir).appendingPathComponent("mpirun")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return nil
-    }
-
-    /// The directory of the running test binary (Linux: the `.xctest` executable beside the
-    /// package's executables; macOS: a bundle in that directory).
-    static var testBinaryDirectory: URL? {
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return URL(fileURLWithPath: exe).deletingLastPathComponent()
-        }
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return nil
-    }
-
-    /// `hm-dist` next to the test binary (any `--scratch-path`), else the newest one in a
-    /// `.build*` directory of the package found by walking up from this file.
-    static func findExecutable() -> URL? {
-        let fm = FileManager.default
-        func executable(in dir: URL) -> URL? {
-            let url = dir.appendingPathComponent("hm-dist")
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue,
-                  fm.isExecutableFile(atPath: url.path) else { return nil }
-            return url
-        }
-        var nearby: [URL] = []
-        if let dir = testBinaryDirectory { nearby.append(dir) }
-        nearby.append(Bundle.main.bundleURL)
-        nearby.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        if let arg0 = CommandLine.arguments.first {
-            nearby.append(URL(fileURLWithPath: arg0).deletingLastPathComponent())
-        }
-        for dir in nearby {
-            if let url = executable(in: dir) { return url }
-        }
-        var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while root.path != "/" {
-            if fm.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { break }
-            root = root.deletingLastPathComponent()
-        }
-        let scratch = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
-        let found = scratch.filter { $0.hasPrefix(".build") }
-            .flatMap { name in
-                ["debug", "release"].compactMap {
-                    executable(in: root.appendingPathComponent(name).appendingPathComponent($0))
-                }
-            }
-        func modified(_ url: URL) -> Date {
-            ((try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date)
-                ?? .distantPast
-        }
-        return found.max { modified($0) < modified($1) }
     }
 }

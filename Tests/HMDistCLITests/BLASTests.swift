@@ -1,4 +1,5 @@
 import Foundation
+import HMTestSupport
 import Testing
 @testable import HMDistCLI
 
@@ -145,11 +146,7 @@ struct BLASTests {
     /// Runs `hm-dist check-blas --json` with the BLAS variables of this process removed and
     /// `environment` added.
     func runCheckBLAS(_ environment: [String: String] = [:]) throws -> Run {
-        let executable = try #require(Self.findExecutable(), """
-            the hm-dist executable was not found next to the test binary \
-            (\(Self.testBinaryDirectory?.path ?? "?")) nor in any scratch directory of the \
-            package; build it first (`swift build --build-tests`)
-            """)
+        let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
         var env = ProcessInfo.processInfo.environment
         for key in BLASKernel.Env.all { env[key] = nil }
         env.merge(environment) { $1 }
@@ -167,59 +164,5 @@ struct BLASTests {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: stdout,
                    stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    /// The directory of the running test binary: on Linux SwiftPM puts
-    /// `hm-distPackageTests.xctest` (an executable) next to the package's executables; on
-    /// macOS it is a bundle in that directory.
-    static var testBinaryDirectory: URL? {
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return URL(fileURLWithPath: exe).deletingLastPathComponent()
-        }
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return nil
-    }
-
-    /// `hm-dist` next to the test binary (any `--scratch-path`), else the newest one in a
-    /// `.build*` directory of the package found by walking up from this file.
-    static func findExecutable() -> URL? {
-        let fm = FileManager.default
-        func executable(in dir: URL) -> URL? {
-            let url = dir.appendingPathComponent("hm-dist")
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue,
-                  fm.isExecutableFile(atPath: url.path) else { return nil }
-            return url
-        }
-        var nearby: [URL] = []
-        if let dir = testBinaryDirectory { nearby.append(dir) }
-        nearby.append(Bundle.main.bundleURL)
-        nearby.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        if let arg0 = CommandLine.arguments.first {
-            nearby.append(URL(fileURLWithPath: arg0).deletingLastPathComponent())
-        }
-        for dir in nearby {
-            if let url = executable(in: dir) { return url }
-        }
-
-        var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while root.path != "/" {
-            if fm.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { break }
-            root = root.deletingLastPathComponent()
-        }
-        let scratch = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
-        let found = scratch.filter { $0.hasPrefix(".build") }
-            .flatMap { name in
-                ["debug", "release"].compactMap {
-                    executable(in: root.appendingPathComponent(name).appendingPathComponent($0))
-                }
-            }
-        func modified(_ url: URL) -> Date {
-            ((try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date)
-                ?? .distantPast
-        }
-        return found.max { modified($0) < modified($1) }
     }
 }

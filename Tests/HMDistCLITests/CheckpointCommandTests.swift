@@ -1,4 +1,5 @@
 import Foundation
+import HMTestSupport
 import Testing
 import HMCheckpoint
 
@@ -376,7 +377,7 @@ private struct Outcome: CustomStringConvertible {
 
 /// The built `hm-dist` (found as `BLASTests` finds it; its absence FAILS the test).
 private func cli(_ arguments: [String], in tmp: TempDir) throws -> Outcome {
-    let executable = try #require(BLASTests.findExecutable(), "hm-dist was not found: build it first (`swift build --build-tests`)")
+    let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
     return try execute(executable, arguments, in: tmp)
 }
 
@@ -389,7 +390,7 @@ private func tool(_ name: String, _ arguments: [String], in tmp: TempDir) throws
 /// `timeout` seconds.
 private func execute(_ executable: URL, _ arguments: [String], in tmp: TempDir, timeout: TimeInterval = 120) throws -> Outcome {
     let files = [".stdout", ".stderr"].map { tmp.path($0 + "-" + UUID().uuidString.prefix(8)) }
-    for file in files { FileManager.default.createFile(atPath: file, contents: nil) }
+    for file in files { _ = FileManager.default.createFile(atPath: file, contents: nil) }
     defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
     let handles = try files.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
     let process = Process()

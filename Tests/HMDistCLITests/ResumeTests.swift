@@ -1,4 +1,5 @@
 import Foundation
+import HMTestSupport
 import Testing
 import HMCheckpoint
 
@@ -421,11 +422,7 @@ fileprivate final class Running {
 }
 
 fileprivate func requireExecutable() throws -> URL {
-    try #require(BLASTests.findExecutable(), """
-        the hm-dist executable was not found next to the test binary \
-        (\(BLASTests.testBinaryDirectory?.path ?? "?")) nor in any .build* directory of the \
-        package: build it first (`swift build --build-tests`); these tests cannot run without it
-        """)
+    try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
 }
 
 /// Starts `executable arguments` in `dir`, with the launcher and fault variables of the
@@ -507,7 +504,7 @@ fileprivate func startHM(_ arguments: [String], mpiRanks: Int? = nil, environmen
                          in dir: TestScratch) throws -> Running {
     let executable = try requireExecutable()
     if let n = mpiRanks {
-        let mpirun = try #require(findOnPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
+        let mpirun = try #require(Executables.onPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
         return try startProcess(mpirun, ["-n", "\(n)", "--oversubscribe", executable.path] + arguments, environment: environment,
                                 label: "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))", in: dir)
     }

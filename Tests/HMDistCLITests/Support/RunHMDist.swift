@@ -1,6 +1,7 @@
 // Shared by the command-line test files: running the built binary (alone or under mpirun)
 // in a scratch directory, and comparing two checkpoints' tensors.
 import Foundation
+import HMTestSupport
 import Testing
 import HMCheckpoint
 
@@ -62,26 +63,13 @@ struct RunResult: CustomStringConvertible {
     }
 }
 
-func findOnPath(_ name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") {
-        let candidate = String(dir) + "/" + name
-        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-    }
-    return nil
-}
-
-/// Runs the built `hm-dist` (found as `BLASTests` finds it), or `mpirun -n N --oversubscribe
+/// Runs the built `hm-dist` (`Executables.hmDist()`), or `mpirun -n N --oversubscribe
 /// hm-dist …`, in `dir` with output to files (no pipe can fill up), the launcher variables of
 /// the test's own environment removed, `environment` added, and a time limit: past it the
 /// process (mpirun, which takes its ranks with it) is terminated and `timedOut` set.
 func runHMDist(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
                        in dir: TestScratch, timeout: TimeInterval = 120) throws -> RunResult {
-    let executable = try #require(BLASTests.findExecutable(), """
-        the hm-dist executable was not found next to the test binary \
-        (\(BLASTests.testBinaryDirectory?.path ?? "?")) nor in any .build* directory of the \
-        package: build it first (`swift build --build-tests`); these tests cannot run without it
-        """)
+    let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
     var env = ProcessInfo.processInfo.environment
     for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
         || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
@@ -90,7 +78,7 @@ func runHMDist(_ arguments: [String], mpiRanks: Int? = nil, environment: [String
     let process = Process()
     var command: String
     if let n = mpiRanks {
-        let mpirun = try #require(findOnPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
+        let mpirun = try #require(Executables.onPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
         process.executableURL = mpirun
         process.arguments = ["-n", "\(n)", "--oversubscribe", executable.path] + arguments
         command = "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))"
