@@ -12,11 +12,11 @@ struct CheckpointCommandTests {
     // MARK: inspect
 
     @Test func inspectShowsTheStepTensorsAndShards() throws {
-        let tmp = try TempDir()
+        let tmp = try TestScratch()
         let run = try trainedRun(in: tmp)
         let manifest = try CheckpointReader.readManifest(run)
 
-        let text = try cli(["inspect", "--checkpoint", run], in: tmp)
+        let text = try runHMDist(["inspect", "--checkpoint", run], in: tmp)
         try #require(text.succeeded, "\(text)")
         #expect(text.stdout.contains("step-00000020") && text.stdout.contains("step          20"), "\(text.stdout)")
         #expect(text.stdout.contains("world size    2"), "\(text.stdout)")
@@ -31,7 +31,7 @@ struct CheckpointCommandTests {
             #expect(text.stdout.contains(shard.file) && text.stdout.contains(shard.sha256), "\(shard.file)")
         }
 
-        let object = try jsonObject(cli(["inspect", "--checkpoint", run, "--json"], in: tmp))
+        let object = try jsonObject(runHMDist(["inspect", "--checkpoint", run, "--json"], in: tmp))
         #expect(object["step"] as? Int == 20 && object["epoch"] as? Int == manifest.epoch, "\(object)")
         #expect(object["samples_seen"] as? Int == manifest.samplesSeen && object["world_size"] as? Int == 2, "\(object)")
         #expect(object["verified"] == nil && object["problems"] == nil, "no verification without --verify")
@@ -61,22 +61,22 @@ struct CheckpointCommandTests {
         #expect(abs(ratio - Double(uncompressed) / Double(compressed)) < 1e-9, "\(ratio)")
 
         // The checkpoints/ directory and one step-N/ directory.
-        let latest = try jsonObject(cli(["inspect", "--checkpoint", run + "/checkpoints", "--json"], in: tmp))
+        let latest = try jsonObject(runHMDist(["inspect", "--checkpoint", run + "/checkpoints", "--json"], in: tmp))
         #expect(latest["step"] as? Int == 20)
-        let older = try jsonObject(cli(["inspect", "--checkpoint", step(run, 10), "--json"], in: tmp))
+        let older = try jsonObject(runHMDist(["inspect", "--checkpoint", step(run, 10), "--json"], in: tmp))
         #expect(older["step"] as? Int == 10 && older["checkpoint"] as? String == step(run, 10), "\(older)")
     }
 
     @Test func inspectVerifyPassesOnAGoodRun() throws {
-        let tmp = try TempDir()
+        let tmp = try TestScratch()
         let run = try trainedRun(in: tmp)
-        let text = try cli(["inspect", "--checkpoint", run, "--verify"], in: tmp)
+        let text = try runHMDist(["inspect", "--checkpoint", run, "--verify"], in: tmp)
         try #require(text.succeeded, "\(text)")
         for name in ["step-00000010", "step-00000020"] {
             #expect(text.stdout.contains("\(name)  ok"), "\(text.stdout)")
         }
         for path in [run, run + "/checkpoints", step(run, 10)] {
-            let object = try jsonObject(cli(["inspect", "--checkpoint", path, "--verify", "--json"], in: tmp))
+            let object = try jsonObject(runHMDist(["inspect", "--checkpoint", path, "--verify", "--json"], in: tmp))
             #expect(object["verified"] as? Bool == true, "\(path): \(object)")
             #expect((object["problems"] as? [Any])?.isEmpty == true, "\(path): \(object)")
         }
@@ -136,17 +136,17 @@ struct CheckpointCommandTests {
     /// JSON; `export` refuses the damaged step; the other committed steps still verify and load.
     @Test(arguments: damages)
     func inspectVerifyReportsDamage(_ damage: Damage) throws {
-        let tmp = try TempDir()
+        let tmp = try TestScratch()
         let run = try trainedRun(in: tmp)
         try damage.apply(run + "/checkpoints")
         let bad = run + "/checkpoints/" + damage.file
 
-        let text = try cli(["inspect", "--checkpoint", run, "--verify"], in: tmp)
+        let text = try runHMDist(["inspect", "--checkpoint", run, "--verify"], in: tmp)
         expectFailure(text, mentions: [bad, damage.reason])
         let line = text.stdout.split(separator: "\n").first { $0.contains(bad) && $0.contains(damage.reason) }
         #expect(line != nil, "no problem line names \(bad) with '\(damage.reason)': \(text)")
 
-        let json = try cli(["inspect", "--checkpoint", run, "--verify", "--json"], in: tmp)
+        let json = try runHMDist(["inspect", "--checkpoint", run, "--verify", "--json"], in: tmp)
         #expect(json.exited && json.status == 1, "\(json)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
         #expect(object["verified"] as? Bool == false, "\(object)")
@@ -156,15 +156,15 @@ struct CheckpointCommandTests {
 
         if damage.step == 20 {
             // The damaged step alone, and export of the run (whose newest step it is).
-            expectFailure(try cli(["inspect", "--checkpoint", step(run, 20), "--verify"], in: tmp), mentions: [bad])
+            expectFailure(try runHMDist(["inspect", "--checkpoint", step(run, 20), "--verify"], in: tmp), mentions: [bad])
             let out = tmp.path("model.safetensors")
-            expectFailure(try cli(["export", "--checkpoint", run, "--out", out], in: tmp), mentions: [bad])
+            expectFailure(try runHMDist(["export", "--checkpoint", run, "--out", out], in: tmp), mentions: [bad])
             #expect(!FileManager.default.fileExists(atPath: out) && !FileManager.default.fileExists(atPath: out + ".tmp"))
         }
         // No other checkpoint was touched.
         let others = damage.step == 20 ? [10] : [10, 20]
         for other in others {
-            let r = try cli(["inspect", "--checkpoint", step(run, other), "--verify"], in: tmp)
+            let r = try runHMDist(["inspect", "--checkpoint", step(run, other), "--verify"], in: tmp)
             #expect(r.succeeded, "step \(other) after \(damage): \(r)")
             #expect(throws: Never.self) { try CheckpointReader.load(step(run, other)) }
         }
@@ -173,11 +173,11 @@ struct CheckpointCommandTests {
     // MARK: export
 
     @Test func exportWritesOnePlainSafetensorsFile() throws {
-        let tmp = try TempDir()
+        let tmp = try TestScratch()
         let run = try trainedRun(in: tmp)
         let checkpoint = try CheckpointReader.load(run)
         let out = tmp.path("model.safetensors")
-        let r = try cli(["export", "--checkpoint", run, "--out", out], in: tmp)
+        let r = try runHMDist(["export", "--checkpoint", run, "--out", out], in: tmp)
         try #require(r.succeeded, "\(r)")
         #expect(!FileManager.default.fileExists(atPath: out + ".tmp"))
 
@@ -193,9 +193,9 @@ struct CheckpointCommandTests {
 
         // An existing file is kept unless --force; --all adds the optimizer state.
         let before = try DurableFile.read(out)
-        expectFailure(try cli(["export", "--checkpoint", run, "--out", out, "--all"], in: tmp), mentions: [out, "--force"])
+        expectFailure(try runHMDist(["export", "--checkpoint", run, "--out", out, "--all"], in: tmp), mentions: [out, "--force"])
         #expect(try DurableFile.read(out) == before)
-        try #require(try cli(["export", "--checkpoint", run, "--out", out, "--all", "--force"], in: tmp).succeeded)
+        try #require(try runHMDist(["export", "--checkpoint", run, "--out", out, "--all", "--force"], in: tmp).succeeded)
         (header, data) = try parseSafetensors(out)
         header["__metadata__"] = nil
         #expect(Set(header.keys) == Set(checkpoint.tensors.keys), "\(header.keys.sorted())")
@@ -208,10 +208,10 @@ struct CheckpointCommandTests {
     /// `zstd -d` opens every shard, Python's `safetensors` reads the result and the exported
     /// file, and every value equals ours.
     @Test func zstdAndPythonSafetensorsReadOurFiles() throws {
-        let tmp = try TempDir()
-        let zstd = try tool("zstd", ["--version"], in: tmp)
+        let tmp = try TestScratch()
+        let zstd = try runTool("zstd", ["--version"], in: tmp)
         try #require(zstd.succeeded, "the zstd command-line tool is needed (apt-get install zstd): \(zstd)")
-        let probe = try tool("python3", ["-c", "import safetensors.numpy, numpy"], in: tmp)
+        let probe = try runTool("python3", ["-c", "import safetensors.numpy, numpy"], in: tmp)
         try #require(probe.succeeded, """
             Python's safetensors package cannot be imported: run `pip install safetensors` \
             (the project's test script installs it). \(probe)
@@ -222,7 +222,7 @@ struct CheckpointCommandTests {
         var files: [String] = []
         for shard in checkpoint.manifest.shards {
             let source = step(run, 20) + "/" + shard.file, target = tmp.path(shard.file + ".safetensors")
-            let r = try tool("zstd", ["-q", "-d", "-o", target, source], in: tmp)
+            let r = try runTool("zstd", ["-q", "-d", "-o", target, source], in: tmp)
             try #require(r.succeeded, "\(r)")
             #expect(try DurableFile.read(target) == Zstd.decompress(DurableFile.read(source)), "zstd -d and ours differ on \(shard.file)")
             files.append(target)
@@ -232,7 +232,7 @@ struct CheckpointCommandTests {
         try expectValues(python.tensors, equal: checkpoint)
 
         let out = tmp.path("model.safetensors")
-        try #require(try cli(["export", "--checkpoint", run, "--out", out, "--all"], in: tmp).succeeded)
+        try #require(try runHMDist(["export", "--checkpoint", run, "--out", out, "--all"], in: tmp).succeeded)
         python = try pythonRead([out], in: tmp)
         #expect(Set(python.tensors.keys) == Set(checkpoint.tensors.keys))
         try expectValues(python.tensors, equal: checkpoint)
@@ -248,9 +248,9 @@ private let shard0 = "shard-00000-of-00002.safetensors.zst"
 private let shard1 = "shard-00001-of-00002.safetensors.zst"
 
 /// Bars, 25-10, 20 steps on two ranks: committed steps 10 and 20 of two shards each.
-private func trainedRun(in tmp: TempDir) throws -> String {
+private func trainedRun(in tmp: TestScratch) throws -> String {
     let run = tmp.path("D")
-    let r = try cli(["train", "--data", "bars", "--layers", "25,10", "--steps", "20", "--checkpoint-every", "10",
+    let r = try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "20", "--checkpoint-every", "10",
                      "--ranks", "2", "--run-dir", run], in: tmp)
     try #require(r.succeeded, "\(r)")
     try #require(CheckpointReader.committedSteps(in: run).map(\.step) == [20, 10])
@@ -310,7 +310,7 @@ private func expectTensors(_ header: [String: Any], _ data: ArraySlice<UInt8>, e
 /// What Python's safetensors reads from `files`: per tensor dtype, shape and values (floats
 /// as exact hexadecimal literals, `float.hex()`: decimal JSON would not round-trip through
 /// Foundation's parser bit for bit), and each file's metadata.
-private func pythonRead(_ files: [String], in tmp: TempDir) throws -> (tensors: [String: [String: Any]], metadata: [String: Any]) {
+private func pythonRead(_ files: [String], in tmp: TestScratch) throws -> (tensors: [String: [String: Any]], metadata: [String: Any]) {
     let script = """
         import json, sys
         from safetensors import safe_open
@@ -326,7 +326,7 @@ private func pythonRead(_ files: [String], in tmp: TempDir) throws -> (tensors: 
                 metadata[path] = f.metadata()
         print(json.dumps({"tensors": tensors, "metadata": metadata}))
         """
-    let r = try tool("python3", ["-c", script] + files, in: tmp)
+    let r = try runTool("python3", ["-c", script] + files, in: tmp)
     try #require(r.succeeded, "\(r)")
     let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
     return (try #require(object["tensors"] as? [String: [String: Any]]), object["metadata"] as? [String: Any] ?? [:])
@@ -353,73 +353,13 @@ private func expectValues(_ python: [String: [String: Any]], equal checkpoint: C
     }
 }
 
-/// A temporary directory, removed when the value goes away.
-private final class TempDir {
-    let root: String
-    init() throws {
-        root = NSTemporaryDirectory() + "hm-dist-ckpt-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
-}
-
-private struct Outcome: CustomStringConvertible {
-    var command: [String]
-    var status: Int32
-    var exited: Bool
-    var stdout = "", stderr = ""
-    var succeeded: Bool { exited && status == 0 }
-    var description: String {
-        "\(command.joined(separator: " ")): \(exited ? "exit" : "signal") \(status)\n--- stdout\n\(stdout.suffix(3000))\n--- stderr\n\(stderr.suffix(2000))"
-    }
-}
-
-/// The built `hm-dist` (found as `BLASTests` finds it; its absence FAILS the test).
-private func cli(_ arguments: [String], in tmp: TempDir) throws -> Outcome {
-    let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
-    return try execute(executable, arguments, in: tmp)
-}
-
-/// A tool found on PATH (`zstd`, `python3`).
-private func tool(_ name: String, _ arguments: [String], in tmp: TempDir) throws -> Outcome {
-    try execute(URL(fileURLWithPath: "/usr/bin/env"), [name] + arguments, in: tmp)
-}
-
-/// Runs a process in `tmp` with its output in files (no pipe can fill up), for at most
-/// `timeout` seconds.
-private func execute(_ executable: URL, _ arguments: [String], in tmp: TempDir, timeout: TimeInterval = 120) throws -> Outcome {
-    let files = [".stdout", ".stderr"].map { tmp.path($0 + "-" + UUID().uuidString.prefix(8)) }
-    for file in files { _ = FileManager.default.createFile(atPath: file, contents: nil) }
-    defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
-    let handles = try files.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: tmp.root)
-    process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "HM_DIST_FAULT" }
-    (process.standardOutput, process.standardError, process.standardInput) = (handles[0], handles[1], FileHandle.nullDevice)
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    if process.isRunning {
-        process.terminate()
-        Issue.record("\(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-    }
-    process.waitUntilExit()
-    for handle in handles { try handle.close() }
-    let text = files.map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
-    return Outcome(command: [executable.lastPathComponent] + arguments, status: process.terminationStatus,
-                   exited: process.terminationReason == .exit, stdout: text[0], stderr: text[1])
-}
-
-private func jsonObject(_ r: Outcome) throws -> [String: Any] {
+private func jsonObject(_ r: RunResult) throws -> [String: Any] {
     try #require(r.succeeded, "\(r)")
     return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "not one JSON object: \(r.stdout)")
 }
 
 /// Exit status 1 (no crash), and stdout or stderr mentions each of `mentions`.
-private func expectFailure(_ r: Outcome, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectFailure(_ r: RunResult, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.exited && r.status == 1, "\(r)", sourceLocation: sourceLocation)
     for word in mentions {
         #expect((r.stdout + r.stderr).contains(word), "'\(word)' is not mentioned: \(r)", sourceLocation: sourceLocation)

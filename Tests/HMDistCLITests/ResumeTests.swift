@@ -27,9 +27,9 @@ struct ResumeTests {
         let base = ["train"] + Self.model + ["--log-every", "10"] + (reproducible ? ["--reproducible"] : [])
         let straight = tmp.path("S"), saved = tmp.path("D")
 
-        let s = try runHM(base + ["--steps", "40", "--run-dir", straight], in: tmp)
+        let s = try runHMDist(base + ["--steps", "40", "--run-dir", straight], in: tmp)
         try #require(s.succeeded, "\(s)")
-        let d = try runHM(base + ["--steps", "20", "--checkpoint-every", "10", "--run-dir", saved], mpiRanks: 2, in: tmp)
+        let d = try runHMDist(base + ["--steps", "20", "--checkpoint-every", "10", "--run-dir", saved], mpiRanks: 2, in: tmp)
         try #require(d.succeeded, "\(d)")
 
         // The layout of a 2-rank save (DESIGN §5).
@@ -48,7 +48,7 @@ struct ResumeTests {
         for ranks in [1, 3] {
             let copy = tmp.path("D\(ranks)")
             try FileManager.default.copyItem(atPath: saved, toPath: copy)
-            let r = try runHM(base + ["--steps", "40", "--resume", "auto", "--run-dir", copy, "--ranks", "\(ranks)"], in: tmp)
+            let r = try runHMDist(base + ["--steps", "40", "--resume", "auto", "--run-dir", copy, "--ranks", "\(ranks)"], in: tmp)
             try #require(r.succeeded, "\(r)")
             #expect(r.stdout.contains("resuming at step 20") && r.stdout.contains("saved by 2 ranks"),
                     "--ranks \(ranks) did not say it resumed a 2-rank step 20: \(r)")
@@ -72,11 +72,11 @@ struct ResumeTests {
         let tmp = try TestScratch()
         let base = ["train"] + Self.model + ["--log-every", "10"]
         let straight = tmp.path("S"), split = tmp.path("R")
-        let s = try runHM(base + ["--steps", "40", "--run-dir", straight], mpiRanks: 2, in: tmp)
+        let s = try runHMDist(base + ["--steps", "40", "--run-dir", straight], mpiRanks: 2, in: tmp)
         try #require(s.succeeded, "\(s)")
-        let first = try runHM(base + ["--steps", "20", "--run-dir", split], mpiRanks: 2, in: tmp)
+        let first = try runHMDist(base + ["--steps", "20", "--run-dir", split], mpiRanks: 2, in: tmp)
         try #require(first.succeeded, "\(first)")
-        let second = try runHM(base + ["--steps", "40", "--resume", "auto", "--run-dir", split], mpiRanks: 2, in: tmp)
+        let second = try runHMDist(base + ["--steps", "40", "--resume", "auto", "--run-dir", split], mpiRanks: 2, in: tmp)
         try #require(second.succeeded, "\(second)")
         #expect(second.stdout.contains("resuming at step 20"), "did not resume: \(second)")
         let a = try CheckpointReader.load(straight), b = try CheckpointReader.load(split)
@@ -106,7 +106,7 @@ struct ResumeTests {
         let tmp = try TestScratch()
         let run = tmp.path("D")
         let base = ["train"] + Self.model + ["--run-dir", run, "--log-every", "1000"] + (p.ranks.map { ["--ranks", "\($0)"] } ?? [])
-        let job = try startHM(base + ["--steps", "1000000"], mpiRanks: p.mpiRanks, in: tmp)
+        let job = try startHMDist(base + ["--steps", "1000000"], mpiRanks: p.mpiRanks, in: tmp)
         let progressed = waitForProgress(run, beyond: 0, while: job, timeout: 15)
         guard progressed != nil else {
             let r = job.finish(timeout: 5)
@@ -130,7 +130,7 @@ struct ResumeTests {
                 "step \(checkpoint.manifest.step), world size \(checkpoint.manifest.worldSize)")
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")).contains { $0.hasSuffix(".tmp") })
 
-        let resumed = try runHM(base + ["--steps", "\(n + 10)", "--resume", "auto"], mpiRanks: p.mpiRanks, in: tmp)
+        let resumed = try runHMDist(base + ["--steps", "\(n + 10)", "--resume", "auto"], mpiRanks: p.mpiRanks, in: tmp)
         try #require(resumed.succeeded, "\(resumed)")
         #expect(resumed.stdout.contains("resuming at step \(n)"), "\(resumed)")
         let final = try CheckpointReader.load(run)
@@ -148,7 +148,7 @@ struct ResumeTests {
         let tmp = try TestScratch()
         let run = tmp.path("D")
         let base = ["train"] + Self.model + ["--steps", "30", "--checkpoint-every", "5", "--run-dir", run, "--log-every", "5"]
-        let r = try runHM(base, mpiRanks: 2, environment: ["HM_DIST_FAULT": "rank=1,step=10,kind=crash-in-save"],
+        let r = try runHMDist(base, mpiRanks: 2, environment: ["HM_DIST_FAULT": "rank=1,step=10,kind=crash-in-save"],
                           in: tmp, timeout: 10)
         print("ResumeTests: crash-in-save: exit \(r.status) after \(String(format: "%.2f", r.seconds)) s")
         #expect(!r.timedOut, "the job did not end within 10 s: \(r)")
@@ -168,7 +168,7 @@ struct ResumeTests {
         let five = try CheckpointReader.load(run)
         #expect(five.manifest.step == 5 && five.manifest.worldSize == 2)
 
-        let again = try runHM(base + ["--resume", "auto"], mpiRanks: 2, in: tmp)
+        let again = try runHMDist(base + ["--resume", "auto"], mpiRanks: 2, in: tmp)
         try #require(again.succeeded, "\(again)")
         #expect(again.stdout.contains("resuming at step 5") && again.stdout.contains("step-00000005"), "\(again)")
         #expect(try CheckpointReader.load(run).manifest.step == 30)
@@ -187,7 +187,7 @@ struct ResumeTests {
     @Test func slurmScriptRequeuesOnPreemptionUntilTheLimit() throws {
         let tmp = try TestScratch()
         let script = try packageRoot().appendingPathComponent("launch/slurm/hm-dist.sbatch").path
-        let executable = try requireExecutable()
+        let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
         let run = tmp.path("RUN"), config = tmp.path("CONFIG.yaml"), calls = tmp.path("scontrol.calls")
         try "data: bars\nlayers: [25, 10, 5]\nsteps: 1000000\nlog-every: 200\n".write(toFile: config, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: tmp.path("bin"), withIntermediateDirectories: true)
@@ -357,166 +357,6 @@ fileprivate func worstRelativeDifference(_ a: Checkpoint, _ b: Checkpoint) throw
 }
 
 // MARK: - Running processes
-
-fileprivate struct RResult: CustomStringConvertible {
-    var command: String
-    var status: Int32
-    var exited: Bool
-    var timedOut: Bool
-    var seconds: Double
-    var stdout: String
-    var stderr: String
-    var succeeded: Bool { exited && status == 0 && !timedOut }
-    var description: String {
-        "\(command): \(exited ? "exit \(status)" : "killed by signal \(status)") after \(String(format: "%.2f", seconds)) s\(timedOut ? " (timed out)" : "")\n--- stdout\n\(stdout.suffix(3000))\n--- stderr\n\(stderr.suffix(3000))"
-    }
-}
-
-/// A started process with its output going to files (no pipe can fill up).
-fileprivate final class Running {
-    let process: Process
-    let command: String
-    let outPath: String, errPath: String
-    let out: FileHandle, err: FileHandle
-    let started = Date()
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-
-    init(process: Process, command: String, outPath: String, errPath: String, out: FileHandle, err: FileHandle) {
-        self.process = process; self.command = command
-        self.outPath = outPath; self.errPath = errPath; self.out = out; self.err = err
-    }
-
-    /// A test that stopped early (a failed `#require`) leaves nothing running.
-    deinit {
-        if process.isRunning { for p in [pid] + descendants(of: pid) { kill(p, SIGKILL) } }
-    }
-
-    /// Waits up to `timeout` seconds; past it the process gets SIGTERM, then SIGKILL.
-    func finish(timeout: TimeInterval) -> RResult {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        var timedOut = false
-        if process.isRunning {
-            // Past the limit: SIGTERM, then SIGKILL to the process and everything it started
-            // (a launcher's ranks, a batch script's mpirun), so that nothing outlives the test.
-            timedOut = true
-            let family = descendants(of: pid)
-            process.terminate()
-            let grace = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < grace { usleep(10_000) }
-            for p in [pid] + family + descendants(of: pid) { kill(p, SIGKILL) }
-        }
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        return RResult(command: command, status: process.terminationStatus, exited: process.terminationReason == .exit,
-                       timedOut: timedOut, seconds: Date().timeIntervalSince(started),
-                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-    }
-}
-
-fileprivate func requireExecutable() throws -> URL {
-    try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
-}
-
-/// Starts `executable arguments` in `dir`, with the launcher and fault variables of the
-/// test's own environment removed (so that nothing launches as part of a foreign job),
-/// Open MPI allowed to run as root, and `environment` added.
-fileprivate func startProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                              label: String, in dir: TestScratch) throws -> Running {
-    var env = ProcessInfo.processInfo.environment
-    for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
-        || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
-        env[key] = nil
-    }
-    if getuid() == 0 {
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    }
-    env.merge(environment) { $1 }
-    let id = UUID().uuidString.prefix(8)
-    let outPath = dir.path(".out-\(id)"), errPath = dir.path(".err-\(id)")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = env
-    process.currentDirectoryURL = URL(fileURLWithPath: dir.root)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try spawnWithEmptySignalMask(process)
-    let extra = environment.filter { ["HM_DIST_FAULT", "SLURM_RESTART_COUNT"].contains($0.key) }
-        .map { "\($0.key)=\($0.value) " }.sorted().joined()
-    return Running(process: process, command: extra + label, outPath: outPath, errPath: errPath, out: out, err: err)
-}
-
-/// `process.run()` on a thread of its own with no signal blocked. Foundation's Process spawns
-/// with the calling thread's signal mask, and the test runner's (Dispatch) threads block
-/// nearly every signal, SIGUSR1 and SIGTERM among them: a child started from such a thread
-/// (bash, mpirun, a bare hm-dist) would keep those signals pending forever, unlike a job that
-/// Slurm or a shell starts.
-fileprivate func spawnWithEmptySignalMask(_ process: Process) throws {
-    final class Box: @unchecked Sendable { var error: (any Error)? }
-    let box = Box(), done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, nil)
-        do { try process.run() } catch { box.error = error }
-        done.signal()
-    }
-    thread.start()
-    done.wait()
-    if let error = box.error { throw error }
-}
-
-/// Every process below `pid` (from /proc), deepest last.
-fileprivate func descendants(of pid: Int32) -> [Int32] {
-    var children: [Int32: [Int32]] = [:]
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let child = Int32(entry),
-              let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { continue }
-        // "pid (comm) state ppid ...": the fields after the command's closing parenthesis.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(child) }
-    }
-    var out: [Int32] = [], queue = [pid]
-    while let next = queue.first {
-        queue.removeFirst()
-        for c in children[next] ?? [] { out.append(c); queue.append(c) }
-    }
-    return out
-}
-
-/// Starts `hm-dist arguments`, or `mpirun -n N --oversubscribe hm-dist arguments`.
-fileprivate func startHM(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                         in dir: TestScratch) throws -> Running {
-    let executable = try requireExecutable()
-    if let n = mpiRanks {
-        let mpirun = try #require(Executables.onPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
-        return try startProcess(mpirun, ["-n", "\(n)", "--oversubscribe", executable.path] + arguments, environment: environment,
-                                label: "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))", in: dir)
-    }
-    return try startProcess(executable, arguments, environment: environment,
-                            label: "hm-dist \(arguments.joined(separator: " "))", in: dir)
-}
-
-fileprivate func runHM(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                       in dir: TestScratch, timeout: TimeInterval = 60) throws -> RResult {
-    let r = try startHM(arguments, mpiRanks: mpiRanks, environment: environment, in: dir).finish(timeout: timeout)
-    return r
-}
 
 /// Polls `run/metrics.jsonl` until a step record past `beyond` appears; returns its step, or
 /// nil when `timeout` passes or the process ends first.

@@ -64,71 +64,150 @@ struct RunResult: CustomStringConvertible {
 }
 
 /// Runs the built `hm-dist` (`Executables.hmDist()`), or `mpirun -n N --oversubscribe
-/// hm-dist …`, in `dir` with output to files (no pipe can fill up), the launcher variables of
-/// the test's own environment removed, `environment` added, and a time limit: past it the
-/// process (mpirun, which takes its ranks with it) is terminated and `timedOut` set.
+/// hm-dist …`, in `dir` (see `startProcess`) and waits at most `timeout` seconds.
 func runHMDist(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
-                       in dir: TestScratch, timeout: TimeInterval = 120) throws -> RunResult {
+               in dir: TestScratch, timeout: TimeInterval = 120) throws -> RunResult {
+    try startHMDist(arguments, mpiRanks: mpiRanks, environment: environment, in: dir).finish(timeout: timeout)
+}
+
+/// Starts `hm-dist arguments`, or `mpirun -n N --oversubscribe hm-dist arguments`.
+func startHMDist(_ arguments: [String], mpiRanks: Int? = nil, environment: [String: String] = [:],
+                 in dir: TestScratch) throws -> Running {
     let executable = try #require(Executables.hmDist(), "\(Executables.hmDistMissing)")
+    if let n = mpiRanks {
+        let mpirun = try #require(Executables.onPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
+        return try startProcess(mpirun, ["-n", "\(n)", "--oversubscribe", executable.path] + arguments, environment: environment,
+                                label: "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))", in: dir)
+    }
+    return try startProcess(executable, arguments, environment: environment,
+                            label: "hm-dist \(arguments.joined(separator: " "))", in: dir)
+}
+
+/// Runs a tool found on PATH (`zstd`, `python3`) in `dir`.
+func runTool(_ name: String, _ arguments: [String], in dir: TestScratch, timeout: TimeInterval = 120) throws -> RunResult {
+    let executable = try #require(Executables.onPath(name), "\(name) is not on PATH")
+    return try startProcess(executable, arguments, label: ([name] + arguments).joined(separator: " "), in: dir)
+        .finish(timeout: timeout)
+}
+
+/// A started process with its output going to files (no pipe can fill up).
+final class Running {
+    let process: Process
+    let command: String
+    let outPath: String, errPath: String
+    let out: FileHandle, err: FileHandle
+    let started = Date()
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    init(process: Process, command: String, outPath: String, errPath: String, out: FileHandle, err: FileHandle) {
+        self.process = process; self.command = command
+        self.outPath = outPath; self.errPath = errPath; self.out = out; self.err = err
+    }
+
+    /// A test that stopped early (a failed `#require`) leaves nothing running.
+    deinit {
+        if process.isRunning { for p in [pid] + descendants(of: pid) { kill(p, SIGKILL) } }
+    }
+
+    /// Waits up to `timeout` seconds; past it the process gets SIGTERM, then SIGKILL.
+    func finish(timeout: TimeInterval) -> RunResult {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        var timedOut = false
+        if process.isRunning {
+            // Past the limit: SIGTERM, then SIGKILL to the process and everything it started
+            // (a launcher's ranks, a batch script's mpirun), so that nothing outlives the test.
+            timedOut = true
+            let family = descendants(of: pid)
+            process.terminate()
+            let grace = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < grace { usleep(10_000) }
+            for p in [pid] + family + descendants(of: pid) { kill(p, SIGKILL) }
+        }
+        process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        return RunResult(command: command, status: process.terminationStatus, exited: process.terminationReason == .exit,
+                         timedOut: timedOut, seconds: Date().timeIntervalSince(started),
+                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+}
+
+/// Starts `executable arguments` in `dir`, with the launcher and fault variables of the
+/// test's own environment removed (so that nothing launches as part of a foreign job),
+/// Open MPI allowed to run as root, and `environment` added (and named in the label).
+func startProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                  label: String, in dir: TestScratch) throws -> Running {
     var env = ProcessInfo.processInfo.environment
     for key in env.keys where key == "HM_DIST_FAULT" || key.hasPrefix("SLURM_") || key.hasPrefix("PMI_")
         || key.hasPrefix("PMIX_") || key.hasPrefix("OMPI_COMM_WORLD") || key.hasPrefix("OMPI_UNIVERSE") {
         env[key] = nil
     }
-    let process = Process()
-    var command: String
-    if let n = mpiRanks {
-        let mpirun = try #require(Executables.onPath("mpirun"), "mpirun (Open MPI) is not on PATH; these tests need it")
-        process.executableURL = mpirun
-        process.arguments = ["-n", "\(n)", "--oversubscribe", executable.path] + arguments
-        command = "mpirun -n \(n) hm-dist \(arguments.joined(separator: " "))"
-        if getuid() == 0 {
-            env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-            env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        }
-    } else {
-        process.executableURL = executable
-        process.arguments = arguments
-        command = "hm-dist \(arguments.joined(separator: " "))"
+    if getuid() == 0 {
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
     }
     env.merge(environment) { $1 }
-    if !environment.isEmpty {
-        command = environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ") + " " + command
-    }
-
     let id = UUID().uuidString.prefix(8)
     let outPath = dir.path(".out-\(id)"), errPath = dir.path(".err-\(id)")
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-    }
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
     process.environment = env
     process.currentDirectoryURL = URL(fileURLWithPath: dir.root)
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
-    let start = Date()
-    try process.run()
-    let deadline = start.addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    var timedOut = false
-    if process.isRunning {
-        timedOut = true
-        process.terminate()
-        let grace = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < grace { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    try spawnWithEmptySignalMask(process)
+    let named = environment.map { "\($0.key)=\($0.value) " }.sorted().joined()
+    return Running(process: process, command: named + label, outPath: outPath, errPath: errPath, out: out, err: err)
+}
+
+/// `process.run()` on a thread of its own with no signal blocked. Foundation's Process spawns
+/// with the calling thread's signal mask, and the test runner's (Dispatch) threads block
+/// nearly every signal, SIGUSR1 and SIGTERM among them: a child started from such a thread
+/// (bash, mpirun, a bare hm-dist) would keep those signals pending forever, unlike a job that
+/// Slurm or a shell starts.
+func spawnWithEmptySignalMask(_ process: Process) throws {
+    final class Box: @unchecked Sendable { var error: (any Error)? }
+    let box = Box(), done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, nil)
+        do { try process.run() } catch { box.error = error }
+        done.signal()
     }
-    process.waitUntilExit()
-    let seconds = Date().timeIntervalSince(start)
-    try out.close()
-    try err.close()
-    return RunResult(command: command, status: process.terminationStatus, exited: process.terminationReason == .exit,
-                    timedOut: timedOut, seconds: seconds,
-                    stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                    stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    thread.start()
+    done.wait()
+    if let error = box.error { throw error }
+}
+
+/// Every process below `pid` (from /proc), deepest last.
+func descendants(of pid: Int32) -> [Int32] {
+    var children: [Int32: [Int32]] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let child = Int32(entry),
+              let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { continue }
+        // "pid (comm) state ppid ...": the fields after the command's closing parenthesis.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(child) }
+    }
+    var out: [Int32] = [], queue = [pid]
+    while let next = queue.first {
+        queue.removeFirst()
+        for c in children[next] ?? [] { out.append(c); queue.append(c) }
+    }
+    return out
 }
