@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Validation log-likelihood curves of several runs as one SVG (no plotting library needed).
+"""Held-out log-likelihood curves of several runs as one SVG (no plotting library needed).
 
     scripts/plot_curves.py OUT.svg LABEL=RUN_DIR [LABEL=RUN_DIR ...]
 
 Two panels: against training steps and against wall-clock seconds (the `time` field of
-metrics.jsonl, which includes the validation estimates themselves)."""
+metrics.jsonl, which includes the estimates themselves). The estimates are those of
+`--eval-every`: `test_log_likelihood` (runs with `--eval-split test`) or
+`valid_log_likelihood`; all runs must have the same kind."""
 import json
 import sys
 
@@ -12,13 +14,18 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
 def curve(run_dir):
-    points = []
+    """(step, time, estimate) of every held-out estimate, and its split."""
+    points, splits = [], set()
     with open(f"{run_dir}/metrics.jsonl") as f:
         for line in f:
             r = json.loads(line)
-            if "valid_log_likelihood" in r:
-                points.append((r["step"], r["time"], r["valid_log_likelihood"]))
-    return points
+            for split in ("test", "valid"):
+                if f"{split}_log_likelihood" in r:
+                    points.append((r["step"], r["time"], r[f"{split}_log_likelihood"]))
+                    splits.add((split, r.get(f"{split}_samples")))
+    if len(splits) != 1:
+        sys.exit(f"{run_dir}/metrics.jsonl: expected estimates of one split and K, found {sorted(splits) or 'none'}")
+    return points, splits.pop()
 
 
 def panel(x0, series, key, title, xlabel, lo, hi):
@@ -51,13 +58,18 @@ def panel(x0, series, key, title, xlabel, lo, hi):
 
 def main():
     out_path, specs = sys.argv[1], sys.argv[2:]
-    series = [(s.split("=", 1)[0], curve(s.split("=", 1)[1])) for s in specs]
+    curves = [(s.split("=", 1)[0], curve(s.split("=", 1)[1])) for s in specs]
+    kinds = {kind for _, (_, kind) in curves}
+    if len(kinds) != 1:
+        sys.exit(f"the runs hold estimates of different splits or K: {sorted(kinds)}")
+    split, samples = kinds.pop()
+    series = [(label, pts) for label, (pts, _) in curves]
     values = [p[2] for _, pts in series for p in pts]
     lo, hi = (min(values) // 5) * 5, (max(values) // 5 + 1) * 5
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="1020" height="380" font-family="sans-serif">',
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="200" transform="rotate(-90 10 200)" text-anchor="middle" font-size="12">'
-           'validation log-likelihood (nats, K = 100)</text>']
+           f'{"test" if split == "test" else "validation"} log-likelihood (nats, K = {samples})</text>']
     svg += panel(10, series, 0, "against steps", "steps (batch 100)", lo, hi)
     svg += panel(510, series, 1, "against wall time", "seconds", lo, hi)
     svg.append("</svg>")

@@ -139,6 +139,15 @@ import HMAlgorithms
             return m.store.gradients.array
         }
         #expect(preconditioned(a) == preconditioned(b))
+        // Statistics without the wake-q term's blocks (an nrws checkpoint from before it had
+        // its own) are refused, with that reason.
+        let withoutWake = (blocks.filter { !$0.key.hasSuffix(".wake") }, woodbury.filter { !$0.key.hasSuffix(".wake") })
+        do {
+            try b.restore(step: 0, globalBatch: 3, globalDreams: 4, blocks: withoutWake.0, woodbury: withoutWake.1)
+            Issue.record("statistics without the .wake blocks were accepted")
+        } catch let e as FisherRestoreError {
+            #expect(e.description.contains(".wake") && e.description.contains("own blocks"), "\(e)")
+        }
         // A layer solved differently is refused, not silently mixed up.
         blocks["generative.0"] = blocks["generative.1"]
         #expect(throws: FisherRestoreError.self) {
