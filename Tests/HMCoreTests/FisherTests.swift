@@ -87,7 +87,8 @@ import HMAlgorithms
 
     /// Checks every unit's block: against the float64 oracle with σ' from the parameters
     /// (end to end, float32 pre-activations: 1e-6), and against the oracle fed the very Fisher
-    /// weights and row weights the blocks got (the accumulation itself: exact to 1e-12).
+    /// weights and row weights the blocks got (the accumulation itself, float32 products
+    /// summed by sgemm: 5e-7 for these ≤ 32 samples of weight ≤ 1/4; measured ≤ 2.3e-8).
     func expectBlocks(_ layer: ConditionalLayer, _ ref: Reference, name: String, parents: [[Double]],
                       probabilities: [Double]) {
         let (b, c) = Self.blocks(layer, parents: parents, probabilities: probabilities)
@@ -100,7 +101,7 @@ import HMAlgorithms
             })
             let got = b.fisher(unit: i)
             #expect(Self.maxDifference(got, exact) < 1e-6, "\(name) unit \(i): \(Self.maxDifference(got, exact)) from the exact Fisher")
-            #expect(Self.maxDifference(got, same) < 1e-12, "\(name) unit \(i): accumulation off by \(Self.maxDifference(got, same))")
+            #expect(Self.maxDifference(got, same) < 5e-7, "\(name) unit \(i): accumulation off by \(Self.maxDifference(got, same))")
         }
     }
 
@@ -213,6 +214,32 @@ import HMAlgorithms
         #expect(throws: NaturalGradientError.self) { try blocks.solve(weight: p.weight, bias: p.bias, damping: 0) }
     }
 
+    /// A wide layer (d = 151: a triangle of 11,476 entries, accumulated in three bands of at
+    /// most 4,096) with row weights: every packed sum equals the float64 Σ_r ρ_r c_ri h̃_rj h̃_rk
+    /// up to float32 rounding, the bias row and column and the band edges included.
+    @Test func wideBlocksAreAccumulatedInBands() {
+        let n = 40, units = 3, fanIn = 150, d = fanIn + 1
+        let p = Problem(samples: n, units: units, fanIn: fanIn, seed: 12)
+        let blocks = FisherBlocks(units: units, fanIn: fanIn)
+        p.rho.withUnsafeBufferPointer { blocks.accumulate(parents: p.parents, weights: p.weights, rowWeights: $0.baseAddress) }
+        #expect(blocks.triangle == 11_476 && blocks.triangle > 2 * FisherBlocks.bandColumns)
+        #expect(abs(blocks.count - p.rho.reduce(0.0) { $0 + Double($1) }) < 1e-9)
+        func h(_ r: Int, _ j: Int) -> Double { j == fanIn ? 1 : Double(p.parents[r, j]) }
+        var worst = 0.0
+        for i in 0..<units {
+            var q = 0
+            for j in 0..<d {
+                for k in j..<d {
+                    var want = 0.0
+                    for r in 0..<n { want += Double(p.rho[r]) * Double(p.weights[r, i]) * h(r, j) * h(r, k) }
+                    worst = max(worst, abs(blocks.block(i)[q] - want))
+                    q += 1
+                }
+            }
+        }
+        #expect(worst < 1e-5, "packed sums off by \(worst)")
+    }
+
     @Test func packedBufferSumsLikeAnAllreduce() {
         // Two ranks' halves, summed buffer-wise, equal the blocks of the whole sample.
         let p = Problem(samples: 10, units: 3, fanIn: 4, seed: 9)
@@ -228,7 +255,8 @@ import HMAlgorithms
         #expect(a.bufferCount == 3 * 15 + 1)
         for k in 0..<a.bufferCount { a.buffer[k] += b.buffer[k] }
         #expect(a.count == 10)
-        for i in 0..<3 { #expect(Self.maxDifference(a.fisher(unit: i), whole.fisher(unit: i)) < 1e-12) }
+        // Equal up to the float32 rounding of the two partial sums (measured ≤ 6e-9).
+        for i in 0..<3 { #expect(Self.maxDifference(a.fisher(unit: i), whole.fisher(unit: i)) < 1e-7) }
     }
 
     // MARK: (3) the preconditioned step = a dense solve of the full block-diagonal F + αI

@@ -73,7 +73,13 @@ public final class FisherBlocks: @unchecked Sendable {
     /// `fisherWeights`) and ρ = `rowWeights` (all 1 if nil). `parents` is [N, fanIn], nil for
     /// the prior (h̃ = [1]).
     ///
-    /// Per unit one float64 SYRK of the rows scaled by √(ρc): N·d²/2 multiply-adds.
+    /// All units at once, as products with the packed outer products of the samples: for a
+    /// band of rows of the triangle (about `bandColumns` packed entries), Z[r, (j, k)] =
+    /// h̃_rj h̃_rk, then T = (ρ∘c)ᵀ Z [units, band] by one `sgemm`, added to the float64 sums.
+    /// Units · N · d²/2 multiply-adds, as per-unit SYRKs would do, but in one large float32
+    /// product at the machine's GEMM rate. float32 is enough here: the products of 0/1 parents
+    /// are exact, and the sums' rounding (~1e-7 relative per term) is far below the sampling
+    /// error of the estimate (~1/√N); the factors are computed in float64.
     public func accumulate(parents: Matrix?, weights: Matrix, rowWeights: UnsafePointer<Float>? = nil) {
         let n = weights.rows, d = dimension
         precondition(weights.cols == units, "Fisher weights [\(weights.rows), \(weights.cols)] for \(units) units")
@@ -84,26 +90,58 @@ public final class FisherBlocks: @unchecked Sendable {
             precondition(fanIn == 0, "parents missing for fan-in \(fanIn)")
         }
         if n == 0 { return }
-        let h = FisherBlocks.augmented(parents, rows: n, fanIn: fanIn)
-        defer { h.deallocate() }
-        let scaled = UnsafeMutablePointer<Double>.allocate(capacity: n * d)
-        let square = UnsafeMutablePointer<Double>.allocate(capacity: d * d)
-        defer { scaled.deallocate(); square.deallocate() }
+        // C = ρ∘c [N, units].
+        let c = Matrix(rows: n, cols: units)
         var total = 0.0
-        for r in 0..<n { total += rowWeights.map { Double($0[r]) } ?? 1 }
-        for i in 0..<units {
-            for r in 0..<n {
-                let c = Double(weights.data[r * units + i]) * (rowWeights.map { Double($0[r]) } ?? 1)
-                precondition(!(c < 0), "negative Fisher weight \(c) (row \(r), unit \(i))")
-                let s = c.squareRoot()
-                let src = h + r * d, dst = scaled + r * d
-                for j in 0..<d { dst[j] = s * src[j] }
+        for r in 0..<n {
+            let rho = rowWeights.map { $0[r] } ?? 1
+            total += Double(rho)
+            for i in 0..<units {
+                let v = weights.data[r * units + i] * rho
+                precondition(!(v < 0), "negative Fisher weight \(v) (row \(r), unit \(i))")
+                c.data[r * units + i] = v
             }
-            Float64Linear.syrkTransposed(scaled, k: n, n: d, lda: d, beta: 0, into: square)
-            Float64Linear.addUpper(square, n: d, to: block(i))
+        }
+        // h̃ [N, d] in float32.
+        let h = Matrix(rows: n, cols: d)
+        for r in 0..<n {
+            if let parents { (h.data + r * d).update(from: parents.data + r * fanIn, count: fanIn) }
+            h.data[r * d + fanIn] = 1
+        }
+        // Bands of triangle rows j0..<j1; row j holds columns j..<d, at offset j·d − j(j−1)/2.
+        func offset(_ j: Int) -> Int { j * d - j * (j - 1) / 2 }
+        let widest = min(max(FisherBlocks.bandColumns, d), triangle)
+        let z = Matrix(rows: n, cols: widest), t = Matrix(rows: units, cols: widest)
+        var j0 = 0
+        while j0 < d {
+            var j1 = j0 + 1
+            while j1 < d && offset(j1 + 1) - offset(j0) <= widest { j1 += 1 }
+            let columns = offset(j1) - offset(j0)
+            let band = Matrix(view: z.data, rows: n, cols: columns, owner: z)
+            for r in 0..<n {
+                let src = h.data + r * d
+                var dst = band.data + r * columns
+                for j in j0..<j1 {
+                    let a = src[j], len = d - j
+                    if a == 0 { dst.update(repeating: 0, count: len) } else if a == 1 { dst.update(from: src + j, count: len) } else {
+                        for k in 0..<len { dst[k] = a * src[j + k] }
+                    }
+                    dst += len
+                }
+            }
+            let out = Matrix(view: t.data, rows: units, cols: columns, owner: t)
+            BLAS.gemm(c, transposeA: true, band, into: out)   // [units, N]·[N, band]
+            for i in 0..<units {
+                let sums = block(i) + offset(j0), row = out.data + i * columns
+                for q in 0..<columns { sums[q] += Double(row[q]) }
+            }
+            j0 = j1
         }
         count += total
     }
+
+    /// Packed entries per band of `accumulate` (its scratch is N · this many floats).
+    public static let bandColumns = 4096
 
     /// F_i = sum_i / count as a dense d×d matrix (for tests and inspection).
     public func fisher(unit i: Int) -> [[Double]] {
