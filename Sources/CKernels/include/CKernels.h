@@ -4,3 +4,4 @@
 #include "hm_cpu.h"
 #include "hm_signals.h"
 #include "hm_sha256.h"
+#include "hm_linalg.h"

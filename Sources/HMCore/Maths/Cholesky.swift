@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// The float64 dense linear algebra of the natural-gradient algorithms: a symmetric
 /// positive-definite factorisation through LAPACK (`dpotrf_`, which libopenblas carries) and
@@ -6,7 +7,7 @@ import CBLAS
 ///
 /// Everything here is row-major. A factor is returned as the upper triangle R of A = RᵀR
 /// (row-major upper = LAPACK's column-major lower), so that it can be packed row by row and
-/// applied with `cblas_dtpsv`.
+/// applied by `solvePacked`.
 public enum Float64Linear {
     /// Factors the symmetric positive-definite n×n matrix `a` (both triangles filled, or at
     /// least the upper one) in place: afterwards its upper triangle holds R with A = RᵀR.
@@ -56,11 +57,12 @@ public enum Float64Linear {
         }
     }
 
-    /// x ← A⁻¹x with A = RᵀR and R packed upper (row-major), by two triangular solves.
+    /// x ← A⁻¹x with A = RᵀR and R packed upper (row-major), by two triangular solves
+    /// (`hm_cholesky_packed_solve`: for the many small systems of the natural gradient it is
+    /// about twice as fast as two `cblas_dtpsv`, whose row updates go through `daxpy` calls).
     public static func solvePacked(_ r: UnsafePointer<Double>, n: Int, _ x: UnsafeMutablePointer<Double>) {
         if n == 0 { return }
-        cblas_dtpsv(CblasRowMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(n), r, x, 1)    // Rᵀy = x
-        cblas_dtpsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(n), r, x, 1)  // Rz = y
+        hm_cholesky_packed_solve(r, Int64(n), x)
     }
 
     /// C (n×n, upper triangle only) = alpha · AᵀA + beta · C, A row-major k×n (`lda` ≥ n).
