@@ -8,7 +8,8 @@ struct CheckBLASCommand: ParsableCommand {
         abstract: "Check the BLAS and LAPACK routines hm-dist uses against a plain reference.",
         discussion: """
             Runs cblas_sgemm (all four transpose combinations, odd shapes), cblas_sgemv, \
-            cblas_saxpy, cblas_sdot, spotrf_+spotrs_ and dpotrf_+dpotrs_ under the OpenBLAS \
+            cblas_saxpy, cblas_sdot, cblas_dgemm, cblas_dsyrk, spotrf_+spotrs_ and \
+            dpotrf_+dpotrs_ under the OpenBLAS \
             kernel hm-dist selected at start-up, compares each with a triple loop in double \
             precision, and prints the kernel and every result. Exits non-zero on any mismatch.
 

@@ -83,6 +83,7 @@ public enum BLASCheck {
         }
         results.append(axpy(1001, alpha: -0.6, &rng))
         results.append(dot(4099, &rng))
+        results += float64Cases(&rng)
         for uplo in ["L", "U"] {
             for n in [61, 257] {
                 results.append(potrfFloat(n, nrhs: 3, uplo: uplo, &rng))
