@@ -37,13 +37,7 @@ extension BLASCheck {
                     sum += x * y
                     mag += abs(x * y)
                 }
-                var want = alpha * sum
-                mag *= abs(alpha)
-                if beta != 0 {
-                    want += beta * c0[i * n + j]
-                    mag += abs(beta * c0[i * n + j])
-                }
-                worst = max(worst, relative(c[i * n + j] - want, mag))
+                worst = max(worst, error(c[i * n + j], sum: sum, magnitude: mag, alpha: alpha, beta: beta, c0: c0[i * n + j]))
             }
         }
         return result(name, worst, doubleTolerance, nil)
@@ -74,16 +68,19 @@ extension BLASCheck {
                     sum += x
                     mag += abs(x)
                 }
-                var want = alpha * sum
-                mag *= abs(alpha)
-                if beta != 0 {
-                    want += beta * c0[i * n + j]
-                    mag += abs(beta * c0[i * n + j])
-                }
-                worst = max(worst, relative(c[i * n + j] - want, mag))
+                worst = max(worst, error(c[i * n + j], sum: sum, magnitude: mag, alpha: alpha, beta: beta, c0: c0[i * n + j]))
             }
         }
         return result(name, worst, doubleTolerance, detail)
+    }
+}
+
+extension BLASCheck {
+    /// The error of `got` against alpha·sum + beta·c0 (c0 unread when beta = 0), relative to
+    /// |alpha|·magnitude + |beta·c0|.
+    static func error(_ got: Double, sum: Double, magnitude: Double, alpha: Double, beta: Double, c0: Double) -> Double {
+        let want = alpha * sum + (beta != 0 ? beta * c0 : 0)
+        return relative(got - want, abs(alpha) * magnitude + (beta != 0 ? abs(beta * c0) : 0))
     }
 }
 
