@@ -26,7 +26,9 @@ import HMCore
 /// not the step's sample: in a data-parallel run the caller sums the direct layers' blocks and
 /// gathers the Woodbury layers' samples across ranks between `accumulateFisher` and
 /// `factorFisher` (the global counts that choose each layer's solver are in the samples), so
-/// that every rank factors the same F. In a world of one, `naturalGradients` does it all.
+/// that every rank holds the same F; each then factors and solves its share of the units
+/// (`preconditioner.share`) and the caller gathers the solved gradients. In a world of one,
+/// `naturalGradients` does it all.
 ///
 /// With a Fisher decay ρ > 0 (`fisherDecay`, `--fisher-decay`), a recompute step's direct
 /// layers hold ρ·(the previous statistics' sums) + (this step's global sums), the count decayed

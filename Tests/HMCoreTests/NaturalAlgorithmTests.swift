@@ -155,6 +155,57 @@ import HMAlgorithms
         }
     }
 
+    /// Solves shared out over ranks (`NaturalPreconditioner.share`): for 2 and 3 "ranks", each
+    /// factoring and solving its units of every layer (Woodbury and direct), the ranks'
+    /// `solvedSegments` put together are the world-of-one natural gradient bit for bit — the
+    /// property that lets ranks split the solves without changing the result.
+    @Test(arguments: [2, 3])
+    func sharedSolvesEqualTheWholeSolve(size: Int) throws {
+        let m = randomMachine([6, 4, 3], seed: 62, scale: 1.0)
+        let x = Self.data(rows: 3, cols: 6, seed: 6)
+        let s = Self.share(x, dreams: 4, step: 0)
+        var r = FisherTests.Numbers(state: 10)
+        let g = (0..<m.store.count).map { _ in Float(r.normal()) }
+        let wake = (0..<m.store.count - m.recognitionOffset).map { _ in Float(r.normal()) }
+        // One algorithm per "rank" on the same machine and samples; each leaves the natural
+        // gradient of its units in the store.
+        func natural(rank: Int, of size: Int) throws -> NaturalWakeSleep {
+            let n = NaturalWakeSleep(.nrws, machine: m, batch: 3, samples: 2, dreams: 4, damping: 0.05, fisherEvery: 5)
+            n.preconditioner.share = (rank, size)
+            m.store.zeroGradients()
+            _ = n.accumulateGradients(s)
+            n.accumulateFisher(s)
+            try n.factorFisher(step: 0)
+            g.withUnsafeBufferPointer { m.store.gradients.data.update(from: $0.baseAddress!, count: g.count) }
+            wake.withUnsafeBufferPointer { n.wakeGradients!.data.update(from: $0.baseAddress!, count: wake.count) }
+            n.applyPreconditioner()
+            return n
+        }
+        let kinds = Set(try natural(rank: 0, of: 1).preconditioner.plans.map(\.kind))
+        #expect(kinds == [.direct, .woodbury])
+        let one = m.store.gradients.array
+        var combined = [Float](repeating: .nan, count: m.store.count)
+        for rank in 0..<size {
+            let n = try natural(rank: rank, of: size)
+            #expect(n.preconditioner.owned(units: 4) == evenShare(of: 4, rank: rank, size: size))
+            // The other ranks' units are not solved here: their generative gradients are as given.
+            let bias = m.store.entry("generative.0.bias")!, mine = evenShare(of: 6, rank: rank, size: size)
+            for i in 0..<6 where !mine.contains(i) {
+                #expect(m.store.gradients.data[bias.offset + i] == g[bias.offset + i], "rank \(rank) solved unit \(i)")
+            }
+            #expect(mine.allSatisfy { m.store.gradients.data[bias.offset + $0] != g[bias.offset + $0] })
+            for segment in n.preconditioner.solvedSegments(rank: rank) {
+                let at = segment.baseAddress! - m.store.gradients.data
+                for k in 0..<segment.count { combined[at + k] = segment[k] }
+            }
+        }
+        // Every value is some rank's (the padding of the store is not a unit's: compare the tensors).
+        for e in m.store.entries {
+            let got = Array(combined[e.offset..<(e.offset + e.count)]), want = Array(one[e.offset..<(e.offset + e.count)])
+            #expect(got == want, "\(e.name): the shared solves differ from the whole solve")
+        }
+    }
+
     // MARK: (2) with many dreams, F → the exact Fisher
 
     /// nws on [4, 3, 2] with 40,000 dreams: the update of each generative layer and of each

@@ -182,23 +182,28 @@ public final class FisherBlocks: @unchecked Sendable {
     }
 }
 
-/// A per-layer solve of (F_i + αI) x = g_i for every unit, in place on the gradient views.
+/// A per-layer solve of (F_i + αI) x = g_i, in place on the gradient views, for the units it
+/// owns: all of them in a world of one; with ranks sharing the solves, this rank's part (the
+/// others' gradients are left as they are, for the caller to gather).
 public protocol FisherSolver: AnyObject {
     var units: Int { get }
     var fanIn: Int { get }
     var damping: Double { get }
-    /// g_i = [weight row i; bias i] ← (F_i + αI)⁻¹ g_i. `weight` is [units, fanIn] (nil when
-    /// fanIn = 0), `bias` holds `units` values.
+    /// The units factored and solved here.
+    var owned: Range<Int> { get }
+    /// g_i = [weight row i; bias i] ← (F_i + αI)⁻¹ g_i for i in `owned`. `weight` is
+    /// [units, fanIn] (nil when fanIn = 0), `bias` holds `units` values.
     func solve(weight: Matrix?, bias: Matrix)
 }
 
 extension FisherSolver {
-    /// Copies the gradients into [units, d] doubles.
+    /// Copies the owned units' gradients into [units, d] doubles; the other rows are zero.
     func gather(weight: Matrix?, bias: Matrix, into g: UnsafeMutablePointer<Double>) {
         let d = fanIn + 1
         precondition(bias.count >= units && (fanIn == 0 || (weight?.rows == units && weight?.cols == fanIn)),
                      "gradient shapes for \(units) units of fan-in \(fanIn)")
-        for i in 0..<units {
+        g.update(repeating: 0, count: units * d)
+        for i in owned {
             let row = g + i * d
             if let weight {
                 let w = weight.data + i * fanIn
@@ -208,9 +213,10 @@ extension FisherSolver {
         }
     }
 
+    /// Writes the owned units' rows of `g` back.
     func scatter(_ g: UnsafePointer<Double>, weight: Matrix?, bias: Matrix) {
         let d = fanIn + 1
-        for i in 0..<units {
+        for i in owned {
             let row = g + i * d
             if let weight {
                 let w = weight.data + i * fanIn

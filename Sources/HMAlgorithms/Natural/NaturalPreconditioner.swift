@@ -131,6 +131,32 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         solvers = Array(repeating: nil, count: layers.count)
     }
 
+    /// Which part of the factoring and solving this rank does: each layer's units are split
+    /// evenly (`evenShare`) over `size` ranks, and `factor` and `apply` work on this rank's
+    /// units only, leaving the others' gradients as they were — the caller then gathers every
+    /// rank's `solvedSegments` so that all hold the whole preconditioned gradient. Each unit's
+    /// result is the same bits whichever rank computes it. (0, 1), a world of one, by default.
+    public var share: (rank: Int, size: Int) = (0, 1)
+
+    /// This rank's units of a layer of `units` units.
+    public func owned(units: Int) -> Range<Int> { evenShare(of: units, rank: share.rank, size: share.size) }
+
+    /// The gradient values rank `rank`'s solves produce, in a fixed order (the same on every
+    /// rank): for every layer whose gradient is in the store, the weight rows of its units of
+    /// that rank, then their biases. The `.wake` terms are not among them: `NaturalWakeSleep`
+    /// adds them into the recognition gradients of the same units before the gathering.
+    public func solvedSegments(rank: Int) -> [UnsafeMutableBufferPointer<Float>] {
+        var out: [UnsafeMutableBufferPointer<Float>] = []
+        for layer in layers where !layer.name.hasSuffix(".wake") {
+            let units = evenShare(of: layer.units, rank: rank, size: share.size)
+            if let w = layer.weightGradient {
+                out.append(UnsafeMutableBufferPointer(start: w.data + units.lowerBound * layer.fanIn, count: units.count * layer.fanIn))
+            }
+            out.append(UnsafeMutableBufferPointer(start: layer.biasGradient.data + units.lowerBound, count: units.count))
+        }
+        return out
+    }
+
     /// For the log only: the Fisher decay ρ of the running average that `NaturalWakeSleep`
     /// keeps of the direct layers' blocks (0: none). Nothing here decays.
     public var fisherDecay: Double = 0
@@ -229,17 +255,18 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     /// Stage 2: factors every layer's F_i + αI.
     public func factor() throws {
         for (index, layer) in layers.enumerated() {
+            let mine = owned(units: layer.units)
             if let b = blocksByLayer[index] {
-                solvers[index] = try DirectSolver(blocks: b, damping: damping)
+                solvers[index] = try DirectSolver(blocks: b, damping: damping, owned: mine)
             } else if let p = pending[index] {
                 if let rho = p.rowWeights {
                     solvers[index] = try rho.withUnsafeBufferPointer {
                         try WoodburySolver(parents: p.parents, weights: p.weights, rowWeights: $0.baseAddress,
-                                           damping: damping, name: layer.name)
+                                           damping: damping, name: layer.name, owned: mine)
                     }
                 } else {
                     solvers[index] = try WoodburySolver(parents: p.parents, weights: p.weights, damping: damping,
-                                                        name: layer.name)
+                                                        name: layer.name, owned: mine)
                 }
             }
         }
@@ -252,7 +279,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     }
 
     /// g ← (F + αI)⁻¹ g on every layer's gradient in `machine.store.gradients` (and, with a
-    /// second recognition term, in `wakeGradients`), in place.
+    /// second recognition term, in `wakeGradients`), in place — on this rank's units (`share`).
     public func apply() {
         for (index, layer) in layers.enumerated() {
             guard let solver = solvers[index] else { preconditionFailure("\(layer.name): Fisher not factored") }

@@ -30,7 +30,8 @@ public struct Bench {
         /// Share of the training step spent waiting on communication (mean over ranks).
         public var comm_wait_fraction: Double
         /// nws/nrws: shares of the step (rank 0) spent on Fisher statistics, their reduction
-        /// across ranks, the factorisations and the solves, over the timed steps.
+        /// across ranks, the factorisations and the solves (each rank its share of the units),
+        /// and the allgather of the solved units, over the timed steps.
         public var fisher_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
         public var checkpoint: CheckpointCost?
@@ -94,7 +95,7 @@ public struct Bench {
                 waited += trainer.communicationSeconds
                 let f = trainer.fisherSeconds
                 fisher.statistics += f.statistics; fisher.reduction += f.reduction
-                fisher.factor += f.factor; fisher.solve += f.solve
+                fisher.factor += f.factor; fisher.solve += f.solve; fisher.gather += f.gather
             }
             let elapsed = Date().timeIntervalSince(t0), step = elapsed / Double(steps)
             if step < bestStep {
@@ -103,6 +104,7 @@ public struct Bench {
                 if trainer.natural != nil {
                     fisherShare = ["statistics": fisher.statistics / elapsed, "reduction": fisher.reduction / elapsed,
                                    "factor": fisher.factor / elapsed, "solve": fisher.solve / elapsed,
+                                   "gather": fisher.gather / elapsed,
                                    "total": fisher.total / elapsed]
                 }
             }

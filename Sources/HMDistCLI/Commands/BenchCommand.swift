@@ -76,8 +76,9 @@ struct BenchCommand: ParsableCommand {
                              result.world_size, result.world_size == 1 ? "" : "s", result.step_milliseconds, result.points_per_second,
                              result.gemm_bound_points_per_second, 100 * result.fraction_of_gemm_bound, 100 * result.comm_wait_fraction))
                 if let f = result.fisher_share {
-                    print(String(format: "natural gradient: %.1f %% of the step (Fisher statistics %.1f %%, their reduction %.1f %%, factors %.1f %%, solves %.1f %%)",
-                                 100 * f["total"]!, 100 * f["statistics"]!, 100 * f["reduction"]!, 100 * f["factor"]!, 100 * f["solve"]!))
+                    print(String(format: "natural gradient: %.1f %% of the step (Fisher statistics %.1f %%, their reduction %.1f %%, factors %.1f %%, solves %.1f %%, gathering the solved units %.1f %%)",
+                                 100 * f["total"]!, 100 * f["statistics"]!, 100 * f["reduction"]!, 100 * f["factor"]!, 100 * f["solve"]!,
+                                 100 * f["gather"]!))
                 }
                 if let c = result.checkpoint {
                     print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",

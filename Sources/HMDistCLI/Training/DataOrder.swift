@@ -16,9 +16,4 @@ public enum DataOrder {
         }
         return order
     }
-
-    /// The half-open range of a global batch (or dream count) that `rank` of `size` takes.
-    public static func share(of total: Int, rank: Int, size: Int) -> Range<Int> {
-        (total * rank / size)..<(total * (rank + 1) / size)
-    }
 }

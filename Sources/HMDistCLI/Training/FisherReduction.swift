@@ -122,3 +122,36 @@ final class FisherFixedPoint {
         try FisherReduction.gatherWoodbury(p, comm: comm)
     }
 }
+
+/// The natural gradient's solves shared out over the ranks (`NaturalPreconditioner.share`):
+/// after each rank has solved its units, one allgather of every rank's `solvedSegments` (each
+/// rank's values padded to the largest share) gives every rank the whole preconditioned
+/// gradient. The buffers are kept between steps.
+final class SolvedGather {
+    private var send = Matrix(rows: 1, cols: 1)
+    private var all = Matrix(rows: 1, cols: 1)
+
+    func run(_ p: NaturalPreconditioner, comm: Communicator) throws {
+        guard comm.size > 1 else { return }
+        let segments = (0..<comm.size).map { p.solvedSegments(rank: $0) }
+        let slot = segments.map { $0.reduce(0) { $0 + $1.count } }.max() ?? 0
+        guard slot > 0 else { return }
+        if send.count < slot {
+            send = Matrix(rows: 1, cols: slot)
+            all = Matrix(rows: comm.size, cols: slot)
+        }
+        var at = send.data
+        for s in segments[comm.rank] {
+            at.update(from: s.baseAddress!, count: s.count)
+            at += s.count
+        }
+        try comm.allgather(send.data, bytes: slot * MemoryLayout<Float>.stride, into: all.data)
+        for rank in 0..<comm.size where rank != comm.rank {
+            var from = UnsafePointer(all.data + rank * slot)
+            for s in segments[rank] {
+                s.baseAddress!.update(from: from, count: s.count)
+                from += s.count
+            }
+        }
+    }
+}

@@ -24,6 +24,8 @@ public final class Trainer {
     let statistics = DoubleBuffer(3)
     /// The generative tensors come first in the parameter buffer: [0, generativeCount).
     let generativeCount: Int
+    /// The gathering of the ranks' shares of the natural-gradient solves.
+    let solvedGather = SolvedGather()
     /// `--reproducible`: integer fixed-point sums of fixed micro-blocks (of the gradients, and
     /// of nrws's wake-q term).
     let fixed: FixedPointSum?
@@ -45,9 +47,11 @@ public final class Trainer {
         public var reduction = 0.0
         /// Cholesky factors of F + αI (direct) or of the N×N Woodbury systems.
         public var factor = 0.0
-        /// (F + αI)⁻¹ g on every layer, every step.
+        /// (F + αI)⁻¹ g on this rank's units of every layer, every step.
         public var solve = 0.0
-        public var total: Double { statistics + reduction + factor + solve }
+        /// The allgather of the ranks' solved units (more than one rank).
+        public var gather = 0.0
+        public var total: Double { statistics + reduction + factor + solve + gather }
     }
     public private(set) var fisherSeconds = FisherSeconds()
 
@@ -88,6 +92,8 @@ public final class Trainer {
         x = Matrix(rows: localBatch, cols: machine.widths[0])
         algorithm = try Trainer.algorithm(settings, machine: machine, batch: localBatch, dreams: localDreams)
         natural = algorithm as? NaturalWakeSleep
+        // Each rank factors and solves its share of every layer's units.
+        natural?.preconditioner.share = (comm.rank, comm.size)
         // Every layer's solver is known from the global counts alone: chosen now, for the log.
         natural?.plan(globalBatch: settings.batch, globalDreams: settings.dreams)
         optimizer = settings.optimizer == "sgd"
@@ -141,8 +147,8 @@ public final class Trainer {
         if let fixed {
             try reproducibleGradients(fixed)
         } else {
-            let mine = DataOrder.share(of: B, rank: comm.rank, size: comm.size)
-            let dreams = DataOrder.share(of: D, rank: comm.rank, size: comm.size)
+            let mine = evenShare(of: B, rank: comm.rank, size: comm.size)
+            let dreams = evenShare(of: D, rank: comm.rank, size: comm.size)
             var share = self.share(examples: mine, dreams: dreams)
             statistics[0] = algorithm.wake(share)
             injectNaN()
@@ -176,8 +182,10 @@ public final class Trainer {
         if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
         try checkFinite()
         if let natural {
-            // Every rank holds the same summed gradient and the same factors.
+            // Every rank holds the same summed gradient and the same statistics; each solves its
+            // units, then all gather the whole natural gradient.
             clock(\.solve) { natural.applyPreconditioner() }
+            try clock(\.gather) { try timed { try solvedGather.run(natural.preconditioner, comm: comm) } }
             try checkFinite(natural: true)
         }
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
@@ -207,9 +215,9 @@ public final class Trainer {
         let gradients = machine.store.gradients
         // nws/nrws on a recompute step: each micro-block's Fisher statistics too, exactly summed.
         let fisher = natural?.recomputes(at: step) == true ? FisherFixedPoint() : nil
-        for block in DataOrder.share(of: M, rank: comm.rank, size: comm.size) {
-            let share = self.share(examples: DataOrder.share(of: B, rank: block, size: M),
-                                   dreams: DataOrder.share(of: D, rank: block, size: M))
+        for block in evenShare(of: M, rank: comm.rank, size: comm.size) {
+            let share = self.share(examples: evenShare(of: B, rank: block, size: M),
+                                   dreams: evenShare(of: D, rank: block, size: M))
             gradients.fill(0)
             statistics[0] += algorithm.wake(share)
             statistics[1] += algorithm.sleep(share)
@@ -264,7 +272,7 @@ public final class Trainer {
 
     /// Mean importance-sampled log-likelihood of `data` with K samples, split across ranks.
     public func evaluate(_ data: Matrix, samples: Int) throws -> Double {
-        let mine = DataOrder.share(of: data.rows, rank: comm.rank, size: comm.size)
+        let mine = evenShare(of: data.rows, rank: comm.rank, size: comm.size)
         let part = Matrix(view: data.row(mine.lowerBound), rows: mine.count, cols: data.cols, owner: data)
         let lls = ImportanceLogLikelihood(samples: samples, seed: settings.seed ^ 0x5EED)
             .logLikelihoods(machine, data: part, firstIndex: mine.lowerBound)
