@@ -65,7 +65,9 @@ public struct CheckpointWriter: Sendable {
     }
 
     /// Every rank: encodes its part as safetensors, compresses it as one zstd frame, writes
-    /// and fsyncs `shard-0000R-of-0000N.safetensors.zst` into the staging directory.
+    /// and fsyncs `shard-0000R-of-0000N.safetensors.zst` into the staging directory — in one
+    /// pass: zstd compresses on its own thread while this one hashes and writes what comes
+    /// out, and the tensors' bytes go to zstd without being assembled into a file image.
     public func writeShard(rank: Int, worldSize: Int, tensors: [Tensor],
                            into stagingDirectory: String) throws -> ShardRecord {
         guard 0 <= rank, rank < worldSize else {
@@ -73,15 +75,18 @@ public struct CheckpointWriter: Sendable {
                                   "rank \(rank) outside a world of \(worldSize)")
         }
         let name = CheckpointLayout.shardFileName(rank: rank, worldSize: worldSize)
-        let compressed = try Zstd.compress(Safetensors.encode(tensors, metadata: ["format": "pt"]),
-                                           level: compressionLevel)
-        // The digest is computed on another thread while the bytes are written and fsynced.
-        let digest = Digest()
-        Thread { digest.value = SHA256.hex(compressed); digest.done.signal() }.start()
-        let written = Result { try DurableFile.write(compressed, to: CheckpointLayout.join(stagingDirectory, name)) }
-        digest.done.wait()
-        try written.get()
-        return ShardRecord(file: name, bytes: compressed.count, sha256: digest.value)
+        let (prefix, ordered) = try Safetensors.layout(tensors, metadata: ["format": "pt"])
+        var hasher = SHA256(), bytes = 0
+        try DurableFile.write(to: CheckpointLayout.join(stagingDirectory, name)) { write in
+            try withRawBuffers([prefix] + ordered.map(\.bytes)) { parts in
+                try Zstd.compress(parts, level: compressionLevel) { compressed in
+                    hasher.update(compressed)
+                    bytes += compressed.count
+                    try write(compressed)
+                }
+            }
+        }
+        return ShardRecord(file: name, bytes: bytes, sha256: hasher.finalizeHex())
     }
 
     /// Rank 0, after every shard is written: checks the shards are there, writes and fsyncs
@@ -152,8 +157,10 @@ public struct CheckpointWriter: Sendable {
     }
 }
 
-/// A SHA-256 computed on a helper thread.
-private final class Digest: @unchecked Sendable {
-    var value = ""
-    let done = DispatchSemaphore(value: 0)
+/// `body` with the bytes of every array, in order (the arrays stay where they are).
+private func withRawBuffers<R>(_ arrays: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+    func nest(_ i: Int, _ done: [UnsafeRawBufferPointer]) throws -> R {
+        i == arrays.count ? try body(done) : try arrays[i].withUnsafeBytes { try nest(i + 1, done + [$0]) }
+    }
+    return try nest(0, [])
 }

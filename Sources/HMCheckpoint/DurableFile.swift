@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Glibc
 
@@ -7,14 +8,25 @@ import Glibc
 public enum DurableFile {
     /// Writes `bytes` to `path` (created or truncated) and fsyncs the file before returning.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Creates (or truncates) `path`, lets `produce` write it through the sink it is given,
+    /// in pieces, and fsyncs the file before returning. The kernel is asked to start writing
+    /// each piece back at once, so that the final fsync finds little left to do.
+    public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(path, "open for writing") }
         var closed = false
         defer { if !closed { close(fd) } }
-        let written = try bytes.withUnsafeBytes { buffer in
-            try transfer(buffer.count, path, "write") { Glibc.write(fd, buffer.baseAddress! + $0, buffer.count - $0) }
+        var offset = 0
+        try produce { piece in
+            guard piece.count > 0 else { return }
+            let written = try transfer(piece.count, path, "write") { Glibc.write(fd, piece.baseAddress! + $0, piece.count - $0) }
+            guard written == piece.count else { throw CheckpointError(.io, path: path, "write made no progress") }
+            hm_start_writeback(fd, Int64(offset), Int64(piece.count))
+            offset += piece.count
         }
-        guard written == bytes.count else { throw CheckpointError(.io, path: path, "write made no progress") }
         guard fsync(fd) == 0 else { throw failure(path, "fsync") }
         closed = true
         guard close(fd) == 0 else { throw failure(path, "close") }

@@ -31,7 +31,14 @@ public struct SHA256: Sendable {
 
     /// The digest of `bytes` as 64 lowercase hex digits, the form the manifest records.
     public static func hex(_ bytes: [UInt8]) -> String {
-        hash(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        var h = SHA256()
+        h.update(bytes)
+        return h.finalizeHex()
+    }
+
+    /// `finalize()` as 64 lowercase hex digits.
+    public mutating func finalizeHex() -> String {
+        finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     public mutating func update(_ bytes: [UInt8]) {

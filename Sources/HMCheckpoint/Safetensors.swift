@@ -18,6 +18,18 @@ public enum Safetensors {
     /// of 8 as the reference implementation does, so every tensor is aligned for zero-copy
     /// readers.
     public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+        let (prefix, ordered) = try layout(tensors, metadata: metadata)
+        var output: [UInt8] = []
+        output.reserveCapacity(ordered.reduce(prefix.count) { $0 + $1.bytes.count })
+        output += prefix
+        for tensor in ordered { output += tensor.bytes }
+        return output
+    }
+
+    /// The file as parts, for writing it without assembling it: `prefix` (the header length
+    /// and the padded JSON header), then the bytes of each of `ordered`, in that order.
+    public static func layout(_ tensors: [Tensor], metadata: [String: String] = [:]) throws
+        -> (prefix: [UInt8], ordered: [Tensor]) {
         var names = Set<String>()
         for tensor in tensors where tensor.name == "__metadata__" || !names.insert(tensor.name).inserted {
             throw CheckpointError(.invalidArgument, path: tensor.name, field: "name",
@@ -44,12 +56,11 @@ public enum Safetensors {
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
         header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
 
-        var output: [UInt8] = []
-        output.reserveCapacity(8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { output += $0 }
-        output += header
-        for tensor in ordered { output += tensor.bytes }
-        return output
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(8 + header.count)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix += $0 }
+        prefix += header
+        return (prefix, ordered)
     }
 
     /// Decodes and validates everything: header length within the file, well-formed JSON,

@@ -7,8 +7,21 @@ public enum Zstd {
     /// The first four bytes of every zstd frame.
     static let magic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
 
-    /// Compresses `input` as one frame with the content checksum flag on.
+    /// Compresses `input` as one frame with the content checksum flag on (in this thread).
     public static func compress(_ input: [UInt8], level: Int = 3) throws -> [UInt8] {
+        var output: [UInt8] = []
+        try input.withUnsafeBytes { source in
+            try compress([source], level: level, workers: 0) { output += $0 }
+        }
+        return output
+    }
+
+    /// Compresses the concatenation of `parts` as one frame (content checksum and content size
+    /// on, like `compress`), handing the compressed bytes to `sink` as they come. With
+    /// `workers` ≥ 1 — when this libzstd is built multithreaded — zstd compresses on its own
+    /// threads while `sink` runs, so that hashing and writing overlap the compression.
+    public static func compress(_ parts: [UnsafeRawBufferPointer], level: Int, workers: Int = 1,
+                                into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let context = ZSTD_createCCtx() else {
             throw CheckpointError(.compression, path: "<zstd>", "ZSTD_createCCtx failed")
         }
@@ -17,16 +30,25 @@ public enum Zstd {
                                    (ZSTD_c_checksumFlag, 1), (ZSTD_c_contentSizeFlag, 1)] {
             try check(ZSTD_CCtx_setParameter(context, parameter, value), "<zstd>", "ZSTD_CCtx_setParameter")
         }
-        let capacity = ZSTD_compressBound(input.count)
-        var output = [UInt8](repeating: 0, count: capacity)
-        let written = try output.withUnsafeMutableBytes { destination in
-            try input.withUnsafeBytes { source in
-                try check(ZSTD_compress2(context, destination.baseAddress, capacity, source.baseAddress, source.count),
-                          "<zstd>", "ZSTD_compress2")
-            }
+        // A libzstd without threads refuses the parameter: then it compresses in this thread.
+        if workers > 0 { _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers)) }
+        let total = parts.reduce(0) { $0 + $1.count }
+        try check(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(total)), "<zstd>", "ZSTD_CCtx_setPledgedSrcSize")
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        func step(_ input: inout ZSTD_inBuffer, _ mode: ZSTD_EndDirective) throws -> Int {
+            var output = ZSTD_outBuffer(dst: buffer, size: capacity, pos: 0)
+            let remaining = try check(ZSTD_compressStream2(context, &output, &input, mode), "<zstd>", "ZSTD_compressStream2")
+            if output.pos > 0 { try sink(UnsafeRawBufferPointer(start: buffer, count: output.pos)) }
+            return remaining
         }
-        output.removeSubrange(written...)
-        return output
+        for part in parts where part.count > 0 {
+            var input = ZSTD_inBuffer(src: part.baseAddress, size: part.count, pos: 0)
+            while input.pos < input.size { _ = try step(&input, ZSTD_e_continue) }
+        }
+        var empty = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+        while try step(&empty, ZSTD_e_end) > 0 {}
     }
 
     /// Decompresses exactly one frame that carries its content size and a content checksum;

@@ -20,6 +20,24 @@ import Testing
         #expect(try Zstd.decompress(frame) == input)
     }
 
+    /// The streaming form (what checkpoints use): parts, empty ones among them, compressed on
+    /// zstd's worker thread and handed out in pieces, make one frame — checksum and content
+    /// size in its header — that decompresses to their concatenation.
+    @Test(arguments: [0, 1])
+    func partsStreamIntoOneFrame(workers: Int) throws {
+        let parts = [Self.noise(3_000_000), [], [UInt8](repeating: 7, count: 100_000), Self.noise(17), Self.noise(2_500_000)]
+        var frame: [UInt8] = [], pieces = 0
+        try parts[0].withUnsafeBytes { a in try parts[1].withUnsafeBytes { b in try parts[2].withUnsafeBytes { c in
+            try parts[3].withUnsafeBytes { d in try parts[4].withUnsafeBytes { e in
+                try Zstd.compress([a, b, c, d, e], level: 1, workers: workers) { frame += $0; pieces += 1 }
+            } }
+        } } }
+        #expect(pieces > 1, "5.6 MB of noise came out in one piece")
+        #expect(frame[4] & 0x04 != 0, "Content_Checksum_flag")
+        #expect(frame[4] >> 6 != 0 || frame[4] & 0x20 != 0, "Frame_Content_Size present")
+        #expect(try Zstd.decompress(frame) == parts.flatMap { $0 })
+    }
+
     @Test func repetitiveDataShrinks() throws {
         let input = [UInt8](repeating: 42, count: 100_000)
         #expect(try Zstd.compress(input).count < 1000)

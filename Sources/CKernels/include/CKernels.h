@@ -5,3 +5,4 @@
 #include "hm_signals.h"
 #include "hm_sha256.h"
 #include "hm_linalg.h"
+#include "hm_io.h"
