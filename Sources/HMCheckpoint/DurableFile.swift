@@ -13,19 +13,24 @@ public enum DurableFile {
 
     /// Creates (or truncates) `path`, lets `produce` write it through the sink it is given,
     /// in pieces, and fsyncs the file before returning. The kernel is asked to start writing
-    /// each piece back at once, so that the final fsync finds little left to do.
+    /// back each whole page written so far at once, so that the final fsync finds little
+    /// left to do (whole pages only: a page still being filled is not written back twice).
     public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(path, "open for writing") }
         var closed = false
         defer { if !closed { close(fd) } }
-        var offset = 0
+        var offset = 0, started = 0
         try produce { piece in
             guard piece.count > 0 else { return }
             let written = try transfer(piece.count, path, "write") { Glibc.write(fd, piece.baseAddress! + $0, piece.count - $0) }
             guard written == piece.count else { throw CheckpointError(.io, path: path, "write made no progress") }
-            hm_start_writeback(fd, Int64(offset), Int64(piece.count))
             offset += piece.count
+            let pages = offset & ~4095
+            if pages > started {
+                hm_start_writeback(fd, Int64(started), Int64(pages - started))
+                started = pages
+            }
         }
         guard fsync(fd) == 0 else { throw failure(path, "fsync") }
         closed = true

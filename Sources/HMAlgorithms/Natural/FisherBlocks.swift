@@ -78,8 +78,10 @@ public final class FisherBlocks: @unchecked Sendable {
     /// h̃_rj h̃_rk, then T = (ρ∘c)ᵀ Z [units, band] by one `sgemm`, added to the float64 sums.
     /// Units · N · d²/2 multiply-adds, as per-unit SYRKs would do, but in one large float32
     /// product at the machine's GEMM rate. float32 is enough here: the products of 0/1 parents
-    /// are exact, and the sums' rounding (~1e-7 relative per term) is far below the sampling
-    /// error of the estimate (~1/√N); the factors are computed in float64.
+    /// are exact (others rounded to 6e-8), and the sums' rounding (~1e-7 relative per term) is
+    /// far below the sampling error of the estimate (~1/√N); the factors are computed in
+    /// float64. The band scratch is N × band floats, the band at most `bandColumns` entries
+    /// and at most `scratchFloats` / N (but always one whole row of the triangle).
     public func accumulate(parents: Matrix?, weights: Matrix, rowWeights: UnsafePointer<Float>? = nil) {
         let n = weights.rows, d = dimension
         precondition(weights.cols == units, "Fisher weights [\(weights.rows), \(weights.cols)] for \(units) units")
@@ -110,7 +112,7 @@ public final class FisherBlocks: @unchecked Sendable {
         }
         // Bands of triangle rows j0..<j1; row j holds columns j..<d, at offset j·d − j(j−1)/2.
         func offset(_ j: Int) -> Int { j * d - j * (j - 1) / 2 }
-        let widest = min(max(FisherBlocks.bandColumns, d), triangle)
+        let widest = min(max(min(FisherBlocks.bandColumns, FisherBlocks.scratchFloats / n), d), triangle)
         let z = Matrix(rows: n, cols: widest), t = Matrix(rows: units, cols: widest)
         var j0 = 0
         while j0 < d {
@@ -140,8 +142,10 @@ public final class FisherBlocks: @unchecked Sendable {
         count += total
     }
 
-    /// Packed entries per band of `accumulate` (its scratch is N · this many floats).
+    /// Packed entries per band of `accumulate` (its scratch is N · this many floats)...
     public static let bandColumns = 4096
+    /// ...unless that would pass 2²⁴ floats (64 MB): with many samples the bands narrow.
+    public static let scratchFloats = 1 << 24
 
     /// F_i = sum_i / count as a dense d×d matrix (for tests and inspection).
     public func fisher(unit i: Int) -> [[Double]] {
