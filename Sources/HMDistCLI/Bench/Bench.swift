@@ -8,7 +8,9 @@ import HMData
 ///
 /// The bound: one step runs with `BLAS.recorder` on, capturing every product of the step;
 /// those products are then replayed alone, on matrices of the same shapes, and timed. The
-/// step's FLOP count and the GEMM-only rate come from the same run on the same machine.
+/// step's FLOP count and the GEMM-only rate come from the same run on the same machine. For
+/// nws/nrws the recorded step (the sixth) is not a Fisher recompute step (every 10th), so the
+/// bound counts the products of every step, not the statistics' occasional ones.
 public struct Bench {
     public struct Result: Codable, Sendable {
         public var workload: String
