@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import HMCheckpoint
+import HMDistCLI
 
 /// The command line of DESIGN §6 as scripts use it: the real `hm-dist` executable run as a
 /// subprocess in a temporary directory. Every run is small (bars, 25-10, tens to hundreds of
@@ -172,6 +173,18 @@ struct CommandLineTests {
         // A run's own config.yaml is a valid --config.
         let again = try runHMDist(["train", "--config", run + "/config.yaml", "--run-dir", tmp.path("C2"), "--steps", "5"], in: tmp)
         #expect(again.succeeded, "the run's config.yaml as --config: \(again)")
+    }
+
+    /// Every example config shipped in `cluster-configs/` is valid: it loads (no unknown key,
+    /// values of the right types) and its settings pass validation.
+    @Test func shippedConfigsAreValid() throws {
+        let dir = try packageRoot().appendingPathComponent("cluster-configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.count >= 4, "\(files)")
+        for file in files {
+            let path = dir.appendingPathComponent(file).path
+            #expect(throws: Never.self, "\(file)") { _ = try Settings(RunConfig.load(path: path), source: path) }
+        }
     }
 
     @Test func unknownConfigKeyIsRefused() throws {

@@ -375,13 +375,3 @@ fileprivate func waitForProgress(_ run: String, beyond: Int, while job: Running,
     return nil
 }
 
-/// The package root: the nearest directory above this file with a Package.swift.
-fileprivate func packageRoot() throws -> URL {
-    var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while root.path != "/" {
-        if FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { return root }
-        root = root.deletingLastPathComponent()
-    }
-    throw CocoaError(.fileNoSuchFile)
-}
-

@@ -211,3 +211,13 @@ func descendants(of pid: Int32) -> [Int32] {
     }
     return out
 }
+
+/// The package root: the nearest directory above this file with a Package.swift.
+func packageRoot() throws -> URL {
+    var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while root.path != "/" {
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { return root }
+        root = root.deletingLastPathComponent()
+    }
+    throw CocoaError(.fileNoSuchFile)
+}
