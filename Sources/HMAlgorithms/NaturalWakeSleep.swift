@@ -106,7 +106,10 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
             sleeper = rws.sleeper
             self.K = K
         }
-        wakeGradients = variant == .nrws ? Matrix(rows: 1, cols: machine.store.count - machine.recognitionOffset) : nil
+        let store = machine.store, origin = machine.recognitionOffset
+        recognitionGradients = Matrix(view: store.gradients.data + origin, rows: 1, cols: store.count - origin,
+                                      owner: store.gradients)
+        wakeGradients = variant == .nrws ? Matrix(rows: 1, cols: store.count - origin) : nil
         preconditioner = NaturalPreconditioner(machine: machine, damping: damping, policy: policy, wakeGradients: wakeGradients)
         preconditioner.fisherDecay = fisherDecay
     }
@@ -128,10 +131,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     }
 
     /// The store's recognition gradients as one [1, n] view.
-    var recognitionGradients: Matrix {
-        let store = machine.store, origin = machine.recognitionOffset
-        return Matrix(view: store.gradients.data + origin, rows: 1, cols: store.count - origin, owner: store.gradients)
-    }
+    let recognitionGradients: Matrix
 
     /// Whether step `step` recomputes the statistics and factors: every `fisherEvery` steps,
     /// and whenever there are no factors yet.

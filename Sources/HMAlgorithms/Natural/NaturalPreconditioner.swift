@@ -81,6 +81,8 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         let fanIn: Int
         let weightGradient: Matrix?
         let biasGradient: Matrix
+        /// False for the second recognition term's layers, whose gradients are `wakeGradients`.
+        var inStore = true
     }
 
     public let machine: HelmholtzMachine
@@ -124,7 +126,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
             for l in 0..<L {
                 layers.append(Layer(name: "recognition.\(l).wake", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
                                     weightGradient: store.view("recognition.\(l).weight", in: wake, origin: origin),
-                                    biasGradient: store.view("recognition.\(l).bias", in: wake, origin: origin)))
+                                    biasGradient: store.view("recognition.\(l).bias", in: wake, origin: origin), inStore: false))
             }
         }
         self.layers = layers
@@ -147,7 +149,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
     /// adds them into the recognition gradients of the same units before the gathering.
     public func solvedSegments(rank: Int) -> [UnsafeMutableBufferPointer<Float>] {
         var out: [UnsafeMutableBufferPointer<Float>] = []
-        for layer in layers where !layer.name.hasSuffix(".wake") {
+        for layer in layers where layer.inStore {
             let units = evenShare(of: layer.units, rank: rank, size: share.size)
             if let w = layer.weightGradient {
                 out.append(UnsafeMutableBufferPointer(start: w.data + units.lowerBound * layer.fanIn, count: units.count * layer.fanIn))

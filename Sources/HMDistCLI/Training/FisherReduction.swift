@@ -126,20 +126,23 @@ final class FisherFixedPoint {
 /// The natural gradient's solves shared out over the ranks (`NaturalPreconditioner.share`):
 /// after each rank has solved its units, one allgather of every rank's `solvedSegments` (each
 /// rank's values padded to the largest share) gives every rank the whole preconditioned
-/// gradient. The buffers are kept between steps.
+/// gradient. The segments (fixed views of the store) and the buffers are set up on the
+/// first step and kept.
 final class SolvedGather {
+    private var segments: [[UnsafeMutableBufferPointer<Float>]] = []
+    private var slot = 0
     private var send = Matrix(rows: 1, cols: 1)
     private var all = Matrix(rows: 1, cols: 1)
 
     func run(_ p: NaturalPreconditioner, comm: Communicator) throws {
         guard comm.size > 1 else { return }
-        let segments = (0..<comm.size).map { p.solvedSegments(rank: $0) }
-        let slot = segments.map { $0.reduce(0) { $0 + $1.count } }.max() ?? 0
-        guard slot > 0 else { return }
-        if send.count < slot {
-            send = Matrix(rows: 1, cols: slot)
-            all = Matrix(rows: comm.size, cols: slot)
+        if segments.isEmpty {
+            segments = (0..<comm.size).map { p.solvedSegments(rank: $0) }
+            slot = segments.map { $0.reduce(0) { $0 + $1.count } }.max() ?? 0
+            send = Matrix(rows: 1, cols: max(slot, 1))
+            all = Matrix(rows: comm.size, cols: max(slot, 1))
         }
+        guard slot > 0 else { return }
         var at = send.data
         for s in segments[comm.rank] {
             at.update(from: s.baseAddress!, count: s.count)
