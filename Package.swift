@@ -7,7 +7,10 @@ import PackageDescription
 ///   HMData        IDX files, binarization, the built-in `digits` and `bars` sets
 ///   HMCheckpoint  safetensors + zstd + manifest; knows tensors by name only, nothing of HMs
 ///   HMComm        the communicator seam (MPI and in-process); knows nothing of HMs
-///   HMDistCLI     the command line; the only module that ties the others together
+///   HMPlatform    the machine: OpenBLAS kernel choice and its check, CPU features
+///   HMTraining    the engine: typed config and its options, the step loop for any algorithm,
+///                 reducers, sharded save and resume, preemption, metrics, bench workloads
+///   HMDistCLI     the command line: argument parsing, printing, the commands
 let vectorFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]
 
 let package = Package(
@@ -17,7 +20,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c"),
@@ -30,19 +32,24 @@ let package = Package(
         .target(name: "HMData", dependencies: ["CZlib", "CKernels"], exclude: ["Builtin/DIGITS-ATTRIBUTION.md"]),
         .target(name: "HMCheckpoint", dependencies: ["CZstd", "CKernels"]),
         .target(name: "HMComm", dependencies: ["CMPI"]),
-        .target(name: "HMDistCLI", dependencies: [
-            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "CZlib", "CBLAS",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .target(name: "HMPlatform", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "HMTraining", dependencies: [
+            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMPlatform", "CKernels",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "hm-dist", dependencies: ["HMDistCLI"]),
-        .testTarget(name: "HMCoreTests", dependencies: ["HMCore", "HMAlgorithms", "CKernels"]),
+        .target(name: "HMDistCLI", dependencies: [
+            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMPlatform", "HMTraining", "CZlib",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hm-dist", dependencies: ["HMDistCLI", "HMPlatform"]),
+        .testTarget(name: "HMCoreTests", dependencies: ["HMCore", "CKernels"]),
+        .testTarget(name: "HMAlgorithmsTests", dependencies: ["HMCore", "HMAlgorithms", "CKernels"]),
         .testTarget(name: "HMDataTests", dependencies: ["HMData"]),
         .testTarget(name: "HMCheckpointTests", dependencies: ["HMCheckpoint"]),
         .target(name: "HMTestSupport", path: "Tests/HMTestSupport"),
         .testTarget(name: "HMCommTests", dependencies: ["HMComm", "HMTestSupport"]),
-        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
+        .testTarget(name: "HMTrainingTests", dependencies: ["HMTraining", "HMAlgorithms", "HMCore", "HMComm", "HMCheckpoint", "HMData"]),
+        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMTraining", "HMPlatform", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -253,13 +253,16 @@ int hm_has_nonfinite(const float *x, int64_t n) {
 // ---- fixed point ----------------------------------------------------------------------------
 
 CLONES
-void hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale) {
-    const double limit = 0x1p62;
+int64_t hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale, double limit) {
+    const double clamp = 0x1p62;
+    int64_t first_bad = -1;
     for (int64_t i = 0; i < n; i++) {
         double v = (double)g[i] * scale;
-        v = v > limit ? limit : (v < -limit ? -limit : v);
+        if (first_bad < 0 && !(v <= limit && v >= -limit)) first_bad = i;
+        v = v > clamp ? clamp : (v < -clamp ? -clamp : v);
         acc[i] += (int64_t)(v < 0 ? v - 0.5 : v + 0.5);  // round half away from zero
     }
+    return first_bad;
 }
 
 CLONES

@@ -80,6 +80,8 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
 
     let sampler: ImportanceSampler
     let sleeper: SleepPhase
+    /// The world of the run (`prepare`); a world of one until then.
+    var world = TrainingWorld(globalBatch: 0, globalDreams: 0)
 
     /// `batch` and `dreams` are this rank's capacities, as for the base algorithms.
     public init(_ variant: Variant, machine: HelmholtzMachine, batch: Int, samples K: Int, dreams: Int,

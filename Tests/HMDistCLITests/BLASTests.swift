@@ -1,7 +1,7 @@
 import Foundation
 import HMTestSupport
 import Testing
-@testable import HMDistCLI
+@testable import HMPlatform
 
 /// The BLAS and LAPACK routines hm-dist uses, under the kernel it selects (DESIGN.md §8).
 @Suite(.serialized)

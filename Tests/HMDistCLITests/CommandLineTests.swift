@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import HMCheckpoint
 import HMDistCLI
+import HMTraining
 
 /// The command line of DESIGN §6 as scripts use it: the real `hm-dist` executable run as a
 /// subprocess in a temporary directory. Every run is small (bars, 25-10, tens to hundreds of
@@ -183,7 +184,7 @@ struct CommandLineTests {
         #expect(files.count >= 4, "\(files)")
         for file in files {
             let path = dir.appendingPathComponent(file).path
-            #expect(throws: Never.self, "\(file)") { _ = try Settings(RunConfig.load(path: path), source: path) }
+            #expect(throws: Never.self, "\(file)") { _ = try TrainingOptions.resolve(ConfigFile.load(path: path)) }
         }
     }
 

@@ -59,8 +59,9 @@ void hm_adam(float *p, const float *g, float *m, float *v, int64_t n, float lr, 
 void hm_momentum(float *p, const float *g, float *v, int64_t n, float lr, float mu);
 
 /// acc[i] += round(g[i] · scale), saturating: exact integer sums make a reduction's result
-/// independent of its order (the `--reproducible` mode). g must be finite.
-void hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale);
+/// independent of its order (the `--reproducible` mode). Returns the first index whose
+/// |g[i] · scale| exceeds `limit` (or is NaN), -1 if none: the caller reports it.
+int64_t hm_accumulate_fixed(const float *g, int64_t *acc, int64_t n, double scale, double limit);
 
 /// g[i] = acc[i] / scale.
 void hm_from_fixed(const int64_t *acc, float *g, int64_t n, double scale);

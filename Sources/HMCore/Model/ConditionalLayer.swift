@@ -12,6 +12,8 @@ public protocol ConditionalLayer: AnyObject {
     var deltaWidth: Int { get }
     /// Names and shapes of the tensors this layer trains, under `prefix`.
     static func parameterShapes(prefix: String, inWidth: Int, outWidth: Int) -> [(name: String, shape: [Int])]
+    /// The layer over the tensors `parameterShapes` named, already laid out in `store`.
+    init(store: ParameterStore, prefix: String, inWidth: Int, outWidth: Int)
 
     /// pre = input · Wᵀ + b, shape [rows, outWidth]. The prior takes no input and fills one row.
     func preactivation(_ input: Matrix?, into pre: Matrix)

@@ -1,12 +1,14 @@
 import Foundation
 
-/// A Helmholtz machine (DESIGN §1): layers numbered from the data (0) upwards, widths
-/// `[784, 200, 200, 10]` meaning x ← h1 ← h2 ← h3.
+/// A Helmholtz machine: layers numbered from the data (0) upwards, widths
+/// `[784, 200, 200, 10]` meaning x ← h1 ← h2 ← h3, built from a `ModelDescription`.
 ///
 /// - generative: a prior on the top layer, then `generative[l] = p(h_l | h_{l+1})`;
 /// - recognition: `recognition[l] = q(h_{l+1} | h_l)`.
 /// Parameter names are those of the checkpoint format (`generative.0.weight`, …).
 public final class HelmholtzMachine: @unchecked Sendable {
+    /// What the machine is made of: the manifest records it.
+    public let model: ModelDescription
     public let widths: [Int]
     public let store: ParameterStore
     public let prior: ConditionalLayer
@@ -20,25 +22,32 @@ public final class HelmholtzMachine: @unchecked Sendable {
     /// the recognition ones [here, store.count).
     public var recognitionOffset: Int { store.entries.first { $0.name.hasPrefix("recognition.") }!.offset }
 
-    public init(widths: [Int]) {
-        precondition(widths.count >= 2 && widths.allSatisfy { $0 > 0 }, "layers \(widths)")
+    public convenience init(widths: [Int]) {
+        self.init(ModelDescription(widths: widths))
+    }
+
+    /// Layer l's kind gives p(h_l | h_{l+1}) (the prior for the top layer) and q(h_l | h_{l-1}).
+    public init(_ model: ModelDescription) {
+        precondition(model.problem == nil, "model: \(model.problem!)")
+        self.model = model
+        let widths = model.widths, kinds = model.kinds
         self.widths = widths
         let L = widths.count - 1
-        var shapes = BernoulliLayer.parameterShapes(prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
+        var shapes = kinds[L].layerType.parameterShapes(prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
         for l in 0..<L {
-            shapes += BernoulliLayer.parameterShapes(prefix: "generative.\(l)", inWidth: widths[l + 1], outWidth: widths[l])
+            shapes += kinds[l].layerType.parameterShapes(prefix: "generative.\(l)", inWidth: widths[l + 1], outWidth: widths[l])
         }
         for l in 0..<L {
-            shapes += BernoulliLayer.parameterShapes(prefix: "recognition.\(l)", inWidth: widths[l], outWidth: widths[l + 1])
+            shapes += kinds[l + 1].layerType.parameterShapes(prefix: "recognition.\(l)", inWidth: widths[l], outWidth: widths[l + 1])
         }
         let store = ParameterStore(shapes)
         self.store = store
-        prior = BernoulliLayer(store: store, prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
+        prior = kinds[L].layerType.init(store: store, prefix: "generative.prior", inWidth: 0, outWidth: widths[L])
         generative = (0..<L).map {
-            BernoulliLayer(store: store, prefix: "generative.\($0)", inWidth: widths[$0 + 1], outWidth: widths[$0])
+            kinds[$0].layerType.init(store: store, prefix: "generative.\($0)", inWidth: widths[$0 + 1], outWidth: widths[$0])
         }
         recognition = (0..<L).map {
-            BernoulliLayer(store: store, prefix: "recognition.\($0)", inWidth: widths[$0], outWidth: widths[$0 + 1])
+            kinds[$0 + 1].layerType.init(store: store, prefix: "recognition.\($0)", inWidth: widths[$0], outWidth: widths[$0 + 1])
         }
     }
 
@@ -65,9 +74,9 @@ public final class HelmholtzMachine: @unchecked Sendable {
         }
     }
 
-    /// Exact copy of another machine's parameters (same widths).
+    /// Exact copy of another machine's parameters (same layers).
     public func copyParameters(from other: HelmholtzMachine) {
-        precondition(other.widths == widths)
+        precondition(other.model.layers == model.layers)
         store.values.copy(from: other.store.values)
     }
 }

@@ -3,13 +3,16 @@ import Foundation
 import HMComm
 import HMCore
 import HMData
+import HMPlatform
+import HMTraining
+import HMAlgorithms
 
-/// `hm-dist bench`: training data points per second of a DESIGN §7 workload, against the
+/// `hm-dist bench`: training data points per second of a docs/command-line.md workload, against the
 /// bound set by the same step's matrix products timed alone in the same run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmark a workload (b1, b2, b3) against its GEMM bound.")
 
-    @Option(help: "b1, b2 or b3 (DESIGN §7).") var workload = "b1"
+    @Option(help: "b1, b2 or b3.") var workload = "b1"
     @Option(help: "Override the workload's algorithm (e.g. ws).") var algorithm: String?
     @Option(help: "Data spec (default: synthetic binary data of the workload's shape).") var data: String?
     @Option(help: "Steps per timed round.") var steps = 100
@@ -27,15 +30,15 @@ struct BenchCommand: ParsableCommand {
             guard steps > 0, rounds > 0, threads > 0 else {
                 throw ConfigError(path: "command line", field: "steps", "steps, rounds and threads must be positive")
             }
-            var algo: Settings.Algorithm?
+            var algo: AlgorithmName?
             if let algorithm {
-                guard let a = Settings.Algorithm(rawValue: algorithm) else {
+                guard let a = AlgorithmName(rawValue: algorithm) else {
                     throw ConfigError(path: "command line", field: "algorithm", "expected ws, rws, nws, nrws or ddc, found \(algorithm)")
                 }
                 algo = a
             }
             BLASKernel.setThreads(threads)
-            let settings = try w.settings(algorithm: algo, data: data ?? "synthetic")
+            let settings = try w.config(algorithm: algo, data: data ?? "synthetic")
             let x: Matrix
             if let data {
                 let d = try DataSource.load(spec: data)
@@ -50,7 +53,7 @@ struct BenchCommand: ParsableCommand {
             let comm: Communicator = mpi ?? SingleProcessCommunicator()
             var result: Bench.Result
             do {
-                let bench = try Bench(workload: w, settings: settings, data: x, comm: comm)
+                let bench = try Bench(workload: w, config: settings, data: x, comm: comm)
                 result = try bench.run(steps: steps, rounds: rounds)
                 if let checkpoint {
                     if comm.rank == 0 { try? FileManager.default.removeItem(atPath: checkpoint) }
@@ -68,7 +71,7 @@ struct BenchCommand: ParsableCommand {
                 encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
-                print("workload \(result.workload): \(result.algorithm) \(result.layers.map(String.init).joined(separator: "-")), batch \(settings.batch), K = \(settings.samples), \(settings.dreams) dreams")
+                print("workload \(result.workload): \(result.algorithm) \(result.layers.map(String.init).joined(separator: "-")), batch \(settings.batch), K = \(settings.algorithm.samples), \(settings.dreams) dreams")
                 print("BLAS: \(BLASKernel.info)")
                 print(String(format: "%.1f MFLOP of GEMM per step; GEMMs alone: %.2f ms per step (%.1f GFLOP/s)",
                              result.mflop_per_step, result.gemm_milliseconds_per_step, result.gemm_gflops))

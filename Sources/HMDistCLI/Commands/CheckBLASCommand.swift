@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HMPlatform
 
 /// `hm-dist check-blas [--json] [--rate]`.
 struct CheckBLASCommand: ParsableCommand {

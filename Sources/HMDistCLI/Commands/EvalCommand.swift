@@ -4,6 +4,8 @@ import HMAlgorithms
 import HMCheckpoint
 import HMCore
 import HMData
+import HMPlatform
+import HMTraining
 
 /// `hm-dist eval`: the importance-sampled (or, for small models, exact) log-likelihood of a
 /// stored model on a data split.
@@ -24,7 +26,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors("eval") {
             let ckpt = try CheckpointReader.load(checkpoint)
-            let (machine, _) = try ModelCheckpoint.machine(from: ckpt)
+            let machine = try ModelCheckpoint.machine(from: ckpt)
             let config = ckpt.manifest.config
             let spec = data ?? config["data"]?.stringValue ?? "digits"
             let bin = binarize ?? config["binarize"]?.stringValue ?? "none"

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import HMTraining
 import HMCheckpoint
 
 /// `hm-dist export`: a checkpoint's model as one plain (uncompressed) safetensors file that
-/// any ML stack reads, with the tensor names of DESIGN §5.
+/// any ML stack reads, with the tensor names of docs/checkpoint-format.md.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",

@@ -3,6 +3,7 @@ import Foundation
 import HMAlgorithms
 import HMCheckpoint
 import HMCore
+import HMTraining
 
 /// `hm-dist sample`: a PNG grid of what a stored model generates. Each tile is a dream
 /// (h_L ~ p(h_L), then h_l ~ p(h_l | h_{l+1}) down to h_1) shown as p(x = 1 | h_1), or as
@@ -22,7 +23,8 @@ struct SampleCommand: ParsableCommand {
             guard count > 0, scale > 0 else {
                 throw ConfigError(path: "command line", field: count > 0 ? "scale" : "count", "expected a positive integer")
             }
-            let (machine, shape) = try ModelCheckpoint.machine(from: try CheckpointReader.load(checkpoint))
+            let machine = try ModelCheckpoint.machine(from: try CheckpointReader.load(checkpoint))
+            let shape = (rows: machine.model.imageShape[0], cols: machine.model.imageShape[1])
             let sleep = SleepPhase(machine: machine, dreams: count)
             sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: 0)
             let pixels = Matrix(rows: count, cols: machine.widths[0])

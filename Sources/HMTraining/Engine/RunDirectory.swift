@@ -1,7 +1,7 @@
 import Foundation
 import HMComm
 
-/// Everything of a run in one directory (DESIGN §6): `config.yaml`, `metrics.jsonl`,
+/// Everything of a run in one directory (docs/command-line.md): `config.yaml`, `metrics.jsonl`,
 /// `checkpoints/`. Written by rank 0 only.
 public struct RunDirectory {
     public let path: String
@@ -17,9 +17,9 @@ public struct RunDirectory {
         }
     }
 
-    public func writeConfig(_ config: RunConfig) throws {
+    public func writeConfig(_ config: TrainingConfig) throws {
         let file = path + "/config.yaml"
-        do { try config.yaml().write(toFile: file, atomically: true, encoding: .utf8) } catch {
+        do { try ConfigFile.yaml(config).write(toFile: file, atomically: true, encoding: .utf8) } catch {
             throw ConfigError(path: file, field: "file", "cannot be written: \(error.localizedDescription)")
         }
     }

@@ -3,8 +3,9 @@ import HMCheckpoint
 import HMComm
 import HMCore
 import HMData
+import HMPlatform
 
-/// Measures a workload's training rate and the bound its matrix products set (DESIGN §7).
+/// Measures a workload's training rate and the bound its matrix products set (docs/command-line.md, `bench`).
 ///
 /// The bound: one step runs with `BLAS.recorder` on, capturing every product of the step;
 /// those products are then replayed alone, on matrices of the same shapes, and timed. The
@@ -53,13 +54,14 @@ public struct Bench {
     let trainer: Trainer
     let workload: Workload
 
-    public init(workload: Workload, settings: Settings, data: Matrix, comm: Communicator) throws {
+    public init(workload: Workload, config: TrainingConfig, data: Matrix, comm: Communicator) throws {
         self.workload = workload
-        let machine = HelmholtzMachine(widths: settings.layers!)
-        machine.initialize(seed: settings.seed)
-        var s = settings
-        s.steps = Int.max / 2
-        trainer = try Trainer(settings: s, machine: machine, train: data, comm: comm)
+        let machine = HelmholtzMachine(config.model(dataWidth: data.cols, imageShape: [1, data.cols]))
+        machine.initialize(seed: config.seed)
+        var c = config
+        c.steps = Int.max / 2
+        c.epochs = nil
+        trainer = try Trainer(config: c, machine: machine, train: data, comm: comm)
     }
 
     /// Synthetic binary data of the workload's width: pixels on with probability 0.13, the
@@ -91,11 +93,11 @@ public struct Bench {
             try comm.barrier()
             let t0 = Date()
             var waited = 0.0
-            var fisher = Trainer.FisherSeconds()
+            var fisher = Trainer.Phases()
             for _ in 0..<steps {
                 try trainer.runStep()
                 waited += trainer.communicationSeconds
-                let f = trainer.fisherSeconds
+                let f = trainer.phases
                 fisher.statistics += f.statistics; fisher.reduction += f.reduction
                 fisher.factor += f.factor; fisher.solve += f.solve; fisher.gather += f.gather
             }
@@ -103,7 +105,7 @@ public struct Bench {
             if step < bestStep {
                 bestStep = step
                 waitFraction = waited / Double(steps) / step
-                if trainer.natural != nil {
+                if trainer.transformsGradients {
                     fisherShare = ["statistics": fisher.statistics / elapsed, "reduction": fisher.reduction / elapsed,
                                    "factor": fisher.factor / elapsed, "solve": fisher.solve / elapsed,
                                    "gather": fisher.gather / elapsed,
@@ -126,9 +128,9 @@ public struct Bench {
         bestGEMM = gemm.max()!
         var flops = [calls.reduce(0) { $0 + $1.flops }]
         try flops.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
-        let batch = Double(trainer.settings.batch)
+        let batch = Double(trainer.config.batch)
         let info = BLASKernel.info
-        return Result(workload: workload.name, algorithm: trainer.settings.algorithm.rawValue, layers: trainer.machine.widths,
+        return Result(workload: workload.name, algorithm: trainer.algorithm.name, layers: trainer.machine.widths,
                       points_per_second: batch / bestStep, gemm_bound_points_per_second: batch / bestGEMM,
                       fraction_of_gemm_bound: bestGEMM / bestStep, mflop_per_step: flops[0] / 1e6,
                       gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
@@ -146,13 +148,13 @@ extension Bench {
         let tensors = ModelCheckpoint.tensors(trainer.machine, optimizer: trainer.optimizer)
         let saver = ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: directory, compressionLevel: level),
                                 keep: 2, fault: nil)
-        let info = CheckpointInfo(step: trainer.step, config: trainer.settings.config.json,
-                                  architecture: ModelCheckpoint.architecture(trainer.machine, imageShape: (1, trainer.machine.widths[0])))
+        let info = CheckpointInfo(step: trainer.step, config: ConfigFile.json(trainer.config),
+                                  architecture: ModelCheckpoint.architecture(trainer.machine.model))
         let cost = try saver.save(info, tensors: tensors)
         try comm.barrier()
         let t0 = Date()
         let loaded = try CheckpointReader.load(directory)
-        let (machine, _) = try ModelCheckpoint.machine(from: loaded)
+        let machine = try ModelCheckpoint.machine(from: loaded)
         try ModelCheckpoint.restore(trainer.optimizer, machine: machine, from: loaded)
         var resume = [Date().timeIntervalSince(t0)]
         try resume.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }

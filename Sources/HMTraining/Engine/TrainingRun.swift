@@ -1,35 +1,52 @@
 import Foundation
 import HMCheckpoint
+import HMAlgorithms
 import HMComm
 import HMCore
 import HMData
+import HMPlatform
 
 /// The data of a run, loaded once and shared read-only by the ranks of an in-process world.
-struct TrainingData: @unchecked Sendable {
-    let dataset: Dataset
-    let train: Matrix
+public struct TrainingData: @unchecked Sendable {
+    public let dataset: Dataset
+    public let train: Matrix
     /// The `--eval-split` (valid or test) the estimates are taken on, if the data has it.
-    let held: Matrix?
+    public let held: Matrix?
 
-    init(_ settings: Settings) throws {
-        let d = try DataSource.load(spec: settings.data, binarize: Binarization(rawValue: settings.binarize) ?? .none)
+    public init(_ config: TrainingConfig) throws {
+        let d = try DataSource.load(spec: config.data, binarize: config.binarize)
         dataset = d
         train = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
-        let split = Dataset.Split(rawValue: settings.evalSplit) ?? .valid
+        let split = Dataset.Split(rawValue: config.evalSplit.rawValue) ?? .valid
         held = d.split(split).map { Matrix(rows: d.count(of: split), cols: d.width, values: $0) }
-        if held == nil && split == .test {
-            throw ConfigError(path: settings.data, field: "eval-split", "test: the data has no test split")
+        if held == nil && config.evalSplit == .test {
+            throw ConfigError(path: config.data, field: "eval-split", "test: the data has no test split")
         }
     }
 }
 
 /// One `train` invocation on one rank: model, optional resume, the step loop with its
-/// metrics, validation estimates and checkpoints, and the final model.
-struct TrainingRun {
-    let settings: Settings
-    let comm: Communicator
-    let data: TrainingData
-    let fault: FaultInjection?
+/// metrics, held-out estimates and checkpoints, and the final model.
+public struct TrainingRun {
+    public let config: TrainingConfig
+    public let comm: Communicator
+    public let data: TrainingData
+    public let fault: FaultInjection?
+    /// The algorithm of the run (default: `--algorithm`'s).
+    public let makeAlgorithm: AlgorithmFactory?
+
+    public init(config: TrainingConfig, comm: Communicator, data: TrainingData, fault: FaultInjection? = nil,
+                algorithm: AlgorithmFactory? = nil) {
+        self.config = config
+        self.comm = comm
+        self.data = data
+        self.fault = fault
+        makeAlgorithm = algorithm
+    }
+
+    /// The exit status of a run stopped by SIGUSR1/SIGTERM after committing a checkpoint:
+    /// launch scripts requeue on it (sysexits' EX_TEMPFAIL).
+    public static let preemptedStatus: Int32 = 75
 
     var isLeader: Bool { comm.rank == 0 }
 
@@ -37,36 +54,33 @@ struct TrainingRun {
     func say(_ text: @autoclosure () -> String) { if isLeader { print(text()); fflush(stdout) } }
 
     /// How a run ended: at its last step, or early on a preemption signal after checkpointing.
-    enum Outcome { case finished, preempted(signal: Int32) }
+    public enum Outcome: Sendable { case finished, preempted(signal: Int32) }
 
-    func run() throws -> Outcome {
-        let data = self.data.dataset, train = self.data.train, held = self.data.held, split = settings.evalSplit
-        let widths = settings.layers ?? [data.width, 200, 200, 10]
+    public func run() throws -> Outcome {
+        let settings = config
+        let data = self.data.dataset, train = self.data.train, held = self.data.held, split = settings.evalSplit.rawValue
+        let model = settings.model(dataWidth: data.width, imageShape: [data.imageShape.rows, data.imageShape.cols])
+        let widths = model.widths
         guard widths[0] == data.width else {
             throw ConfigError(path: settings.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
         }
-        let machine = HelmholtzMachine(widths: widths)
+        let machine = HelmholtzMachine(model)
         if isLeader { machine.initialize(seed: settings.seed, pixelMeans: Self.columnMeans(train)) }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
-        let trainer = try Trainer(settings: settings, machine: machine, train: train, comm: comm, fault: fault)
+        let trainer = try Trainer(config: settings, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
 
         let runDir = try settings.runDir.map(RunDirectory.init)
         let resumed = try resume(trainer, runDir: runDir)
-        if isLeader { try runDir?.writeConfig(settings.config) }
+        if isLeader { try runDir?.writeConfig(settings) }
         let metrics = try MetricsLog(path: isLeader ? runDir?.metrics : nil, append: resumed)
-        let architecture = ModelCheckpoint.architecture(machine, imageShape: (data.imageShape.rows, data.imageShape.cols))
+        let architecture = ModelCheckpoint.architecture(model)
 
-        say("hm-dist train: \(settings.algorithm.rawValue) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer) lr \(settings.lr)")
+        say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.algorithm.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer.rawValue) lr \(settings.lr)")
         let hosts = try hostSummary()  // a collective: every rank takes part
         say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
-        if let natural = trainer.natural {
-            let schedule = natural.dampingSchedule
-            say("\(natural.preconditioner.description); Fisher statistics and factors every \(natural.fisherEvery) step\(natural.fisherEvery == 1 ? "" : "s")"
-                + (schedule.steps > 0 && schedule.final != schedule.start ? "; damping from \(schedule.start) to \(schedule.final) (geometric) over \(schedule.steps) steps" : "")
-                + (natural.statistics.map { ", resumed with the factors of step \($0.step)" } ?? ""))
-        }
+        if let summary = trainer.algorithm.summary { say(summary) }
 
         let saver = runDir.map {
             ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: settings.zstdLevel),
@@ -78,9 +92,8 @@ struct TrainingRun {
             // A run resumed at its final step has nothing new to save.
             if CheckpointReader.committedSteps(in: runDir.checkpoints).contains(where: { $0.step == trainer.step }) { return }
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
-                                      config: settings.config.json, architecture: architecture)
-            let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer)
-                + (trainer.natural.map(ModelCheckpoint.fisherTensors) ?? [])
+                                      config: ConfigFile.json(settings), architecture: architecture)
+            let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer, state: trainer.algorithm.state)
             let cost = try saver.save(info, tensors: tensors)
             metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
                            "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
@@ -123,7 +136,7 @@ struct TrainingRun {
                 waited = 0
             }
             if let signal = trainer.stopSignal, s < trainer.totalSteps {
-                say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(TrainCommand.preemptedStatus))")
+                say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(Self.preemptedStatus))")
                 try save()
                 return .preempted(signal: signal)
             }
@@ -146,12 +159,12 @@ struct TrainingRun {
     /// Returns whether it did.
     func resume(_ trainer: Trainer, runDir: RunDirectory?) throws -> Bool {
         let path: String
-        switch settings.resume {
-        case "never": return false
-        case "auto":
+        switch config.resume {
+        case .never: return false
+        case .auto:
             guard let runDir, !CheckpointReader.committedSteps(in: runDir.checkpoints).isEmpty else { return false }
             path = runDir.checkpoints
-        default: path = settings.resume
+        case .path(let p): path = p
         }
         let loadStarted = Date()
         let (checkpoint, skipped) = try CheckpointReader.loadNewestValid(path)
@@ -170,20 +183,22 @@ struct TrainingRun {
             }
         }
         try comm.barrier()
-        let (stored, _) = try ModelCheckpoint.machine(from: checkpoint)
-        guard stored.widths == trainer.machine.widths else {
+        let stored = try ModelCheckpoint.machine(from: checkpoint)
+        guard stored.model.layers == trainer.machine.model.layers else {
             throw ConfigError(path: checkpoint.directory, field: "architecture.layers",
-                              "the checkpoint has layers \(stored.widths), the run asks for \(trainer.machine.widths)")
+                              "the checkpoint has layers \(Self.layerText(stored.model)), the run asks for \(Self.layerText(trainer.machine.model))")
         }
         let storedAlgorithm = checkpoint.manifest.config["algorithm"]?.stringValue
-        guard storedAlgorithm == settings.algorithm.rawValue else {
+        guard storedAlgorithm == trainer.algorithm.name else {
             throw ConfigError(path: checkpoint.directory, field: "config.algorithm",
-                              "the checkpoint was trained with \(storedAlgorithm ?? "?"), the run asks for \(settings.algorithm.rawValue)")
+                              "the checkpoint was trained with \(storedAlgorithm ?? "?"), the run asks for \(trainer.algorithm.name)")
         }
         trainer.machine.copyParameters(from: stored)
         try ModelCheckpoint.restore(trainer.optimizer, machine: trainer.machine, from: checkpoint)
-        if let natural = trainer.natural {
-            try ModelCheckpoint.restoreFisher(natural, globalBatch: settings.batch, globalDreams: settings.dreams, from: checkpoint)
+        do {
+            try trainer.algorithm.restore(ModelCheckpoint.state(checkpoint, machine: trainer.machine))
+        } catch let e as AlgorithmStateError {
+            throw ConfigError(path: checkpoint.directory, field: e.field, e.message)
         }
         trainer.step = checkpoint.manifest.step
         say(String(format: "resumed from %@ (step %d, saved by %d rank%@; read and verified in %.3f s)", checkpoint.directory,
@@ -208,6 +223,11 @@ struct TrainingRun {
         }
         return ranks.map { "\($0.0) (\($0.1.count == 1 ? "rank" : "ranks") \($0.1.map(String.init).joined(separator: ",")))" }
             .joined(separator: ", ")
+    }
+
+    /// "[64, 200, 10]", with kinds where a layer is not Bernoulli ("64:gaussian").
+    static func layerText(_ m: ModelDescription) -> String {
+        "[" + m.layers.map { $0.kind == .bernoulli ? "\($0.width)" : "\($0.width):\($0.kind.rawValue)" }.joined(separator: ", ") + "]"
     }
 
     static func columnMeans(_ m: Matrix) -> [Float] {

@@ -1,0 +1,104 @@
+/// What a layer's units are: the distribution of p(h_l | h_{l+1}) (and of q(h_l | h_{l-1})).
+/// Every fact that depends on the distribution comes from here, not from the engine or an
+/// algorithm: how its parameters are laid out and initialised, the bound of its gradients
+/// (for `--reproducible`'s fixed point), whether its states can be enumerated, whether it
+/// has a Fisher block.
+public enum LayerKind: String, CaseIterable, Sendable, Codable {
+    /// Sigmoid belief units: on with probability σ(a).
+    case bernoulli
+
+    /// The layer class of this kind.
+    public var layerType: ConditionalLayer.Type {
+        switch self {
+        case .bernoulli: return BernoulliLayer.self
+        }
+    }
+
+    /// The largest |∂ log p / ∂θ| of one data point on any parameter, given inputs in [0, 1]:
+    /// a mean gradient over points is bounded by it too. Bernoulli: |s − σ(a)| · |input| ≤ 1.
+    public var gradientBound: Double {
+        switch self {
+        case .bernoulli: return 1
+        }
+    }
+
+    /// Whether the exact log-likelihood may enumerate this layer's states (discrete, finite).
+    public var isEnumerable: Bool {
+        switch self {
+        case .bernoulli: return true
+        }
+    }
+
+    /// Whether the natural-gradient algorithms have an exact Fisher block for it.
+    public var hasFisherBlock: Bool {
+        switch self {
+        case .bernoulli: return true
+        }
+    }
+}
+
+/// What a layer stands for in the model.
+public enum LayerRole: String, CaseIterable, Sendable, Codable {
+    /// The observed data x (layer 0).
+    case data
+    /// A hidden layer h_l.
+    case latent
+    /// A label or goal layer on top (goal-seeded generation).
+    case goal
+    /// An auxiliary target for a hidden layer (multi-level training).
+    case target
+}
+
+/// One layer of a model description.
+public struct LayerDescription: Equatable, Sendable {
+    public var width: Int
+    public var kind: LayerKind
+    public var role: LayerRole
+
+    public init(width: Int, kind: LayerKind = .bernoulli, role: LayerRole = .latent) {
+        self.width = width
+        self.kind = kind
+        self.role = role
+    }
+}
+
+/// The model as data: its layers, data first, and the shape of an image of the data layer.
+/// It is what a checkpoint's manifest records and the only thing a reader needs to rebuild the
+/// machine (`HelmholtzMachine(description)`).
+public struct ModelDescription: Equatable, Sendable {
+    public var layers: [LayerDescription]
+    /// Rows and columns of a picture of the data layer (rows · cols = its width).
+    public var imageShape: [Int]
+
+    public init(layers: [LayerDescription], imageShape: [Int]? = nil) {
+        self.layers = layers
+        let w = layers.first?.width ?? 0
+        self.imageShape = imageShape.flatMap { $0.count == 2 && $0[0] * $0[1] == w ? $0 : nil } ?? [1, w]
+    }
+
+    /// Bernoulli layers of these widths: data first, the rest latent.
+    public init(widths: [Int], imageShape: [Int]? = nil) {
+        self.init(layers: widths.enumerated().map { LayerDescription(width: $1, role: $0 == 0 ? .data : .latent) },
+                  imageShape: imageShape)
+    }
+
+    public var widths: [Int] { layers.map(\.width) }
+    public var kinds: [LayerKind] { layers.map(\.kind) }
+
+    /// The largest gradient bound of any layer (`LayerKind.gradientBound`).
+    public var gradientBound: Double { layers.map(\.kind.gradientBound).max() ?? 1 }
+
+    /// Whether every latent layer can be enumerated (the exact log-likelihood).
+    public var latentsEnumerable: Bool { layers.dropFirst().allSatisfy(\.kind.isEnumerable) }
+
+    /// A problem with the description, or nil: at least two layers, positive widths, the data
+    /// layer first.
+    public var problem: String? {
+        if layers.count < 2 { return "expected at least two layers, data first, found \(layers.count)" }
+        if let bad = layers.first(where: { $0.width <= 0 }) { return "expected positive widths, found \(bad.width)" }
+        if layers[0].role != .data || layers.dropFirst().contains(where: { $0.role == .data }) {
+            return "the first layer, and only it, is the data"
+        }
+        return nil
+    }
+}

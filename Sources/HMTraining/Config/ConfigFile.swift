@@ -1,0 +1,60 @@
+import Foundation
+import HMCheckpoint
+import Yams
+
+/// `--config FILE.yaml` (the keys of `TrainingOptions`, the same names as the flags) and the
+/// resolved settings written back: `config.yaml` of a run directory, `config` of a manifest.
+public enum ConfigFile {
+    /// The settings a YAML file gives, as (key, value, file); unknown keys are refused by
+    /// `TrainingOptions.resolve` (a misspelt key must not be ignored).
+    public static func load(path: String) throws -> [(key: String, input: OptionInput, source: String)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(path: path, field: "file", "cannot be read")
+        }
+        let parsed: Any?
+        do { parsed = try Yams.load(yaml: text) } catch {
+            throw ConfigError(path: path, field: "yaml", "is not valid YAML: \(error)")
+        }
+        guard let parsed else { return [] }
+        guard let map = parsed as? [String: Any] else {
+            throw ConfigError(path: path, field: "yaml", "expected a mapping of keys to values")
+        }
+        return map.keys.sorted().map { ($0, .yaml(map[$0]!), path) }
+    }
+
+    /// `key: value` lines in the options' order.
+    public static func yaml(_ c: TrainingConfig) -> String {
+        TrainingOptions.record(c).map { "\($0.key): \(scalar($0.value))\n" }.joined()
+    }
+
+    /// The settings as a JSON object.
+    public static func json(_ c: TrainingConfig) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: TrainingOptions.record(c).map { ($0.key, jsonValue($0.value)) }))
+    }
+
+    static func jsonValue(_ v: Any) -> JSONValue {
+        switch v {
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .int(i)
+        case let u as UInt64: return u <= UInt64(Int.max) ? .int(Int(u)) : .string(String(u))
+        case let d as Double: return .double(d)
+        case let s as String: return .string(s)
+        case let a as [Any]: return .array(a.map(jsonValue))
+        default: return .string("\(v)")
+        }
+    }
+
+    /// A YAML flow value; strings double-quoted (JSON escapes) unless plainly safe.
+    static func scalar(_ v: Any) -> String {
+        switch v {
+        case let a as [Any]: return "[" + a.map(scalar).joined(separator: ", ") + "]"
+        case let s as String:
+            let plain = s.range(of: #"^[A-Za-z_./][A-Za-z0-9_./:+-]*$"#, options: .regularExpression) != nil
+                && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
+            if plain { return s }
+            let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data()
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        default: return "\(v)"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import HMAlgorithms
+import HMCore
+import HMData
+
+/// A training run's settings, typed and checked: what the engine runs. Built from flags and
+/// YAML by `TrainingOptions` (one declaration per option); the defaults are here.
+public struct TrainingConfig: Sendable, Equatable {
+    public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }
+    public enum EvalSplit: String, CaseIterable, Sendable { case valid, test }
+    public enum Resume: Sendable, Equatable {
+        case never, auto
+        case path(String)
+    }
+
+    /// A data spec: an IDX directory or file, or a built-in set (`digits`, `bars`, `bars:N`).
+    public var data = "digits"
+    public var binarize: Binarization = .none
+    /// Layers, data first; nil: the data's width, then 200, 200, 10 (the RWS paper's).
+    public var layers: [LayerDescription]?
+    public var algorithm = AlgorithmOptions()
+    /// The global batch (split across ranks) and the dreams of each step's sleep phase.
+    public var batch = 100
+    public var dreams = 100
+    public var optimizer: OptimizerKind = .adam
+    public var lr = 1e-3
+    public var momentum = 0.9
+    /// The run's totals: epochs, or steps when set.
+    public var epochs: Int? = 10
+    public var steps: Int?
+    public var seed: UInt64 = 1
+    public var runDir: String?
+    public var checkpointEvery = 0
+    public var keep = 3
+    public var resume: Resume = .never
+    public var ranks = 1
+    public var threads = 1
+    /// World-size-independent results: exact fixed-point sums over fixed micro-blocks.
+    public var reproducible = false
+    public var evalEvery = 0
+    public var evalSamples = 100
+    public var evalSplit: EvalSplit = .valid
+    public var logEvery = 100
+    /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
+    public var zstdLevel = 1
+
+    public init() {}
+
+    /// The model for data of `width` pixels and `imageShape`.
+    public func model(dataWidth width: Int, imageShape: [Int]) -> ModelDescription {
+        let layers = self.layers ?? ([width, 200, 200, 10].map { LayerDescription(width: $0) })
+        return ModelDescription(layers: layers.enumerated().map {
+            LayerDescription(width: $1.width, kind: $1.kind, role: $0 == 0 ? .data : $1.role == .data ? .latent : $1.role)
+        }, imageShape: imageShape)
+    }
+}

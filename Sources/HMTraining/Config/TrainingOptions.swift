@@ -1,0 +1,137 @@
+import Foundation
+import HMAlgorithms
+import HMCore
+
+/// Every option of `train`, in the order of the help text. The flag, the YAML key, the
+/// `config.yaml` line and the help of each come from its one entry here.
+public enum TrainingOptions {
+    public static let all: [TrainingOption] = [
+        .string("data", \.data, value: "SPEC", help: "IDX directory or images file, or a built-in set: digits (default), bars, bars:N."),
+        .choice("binarize", \.binarize, help: "Real-valued data to 0/1 (default none)."),
+        layers,
+        .choice("algorithm", \.algorithm.name, help: "The algorithm (default rws; ddc in a later version)."),
+        .int("samples", \.algorithm.samples, minimum: 1, help: "Importance samples K per data point (rws, nrws; default 5)."),
+        .int("batch", \.batch, minimum: 1, help: "Global batch size, split across ranks (default 100)."),
+        .int("dreams", \.dreams, minimum: 1, help: "Dreams per step for the sleep phase (default: the batch)."),
+        .choice("optimizer", \.optimizer, help: "adam (default) or sgd with momentum."),
+        .real("lr", \.lr, expected: "a positive number", { $0 > 0 }, help: "Learning rate (default 0.001)."),
+        .real("momentum", \.momentum, expected: "a number in [0, 1)", { (0..<1).contains($0) }, help: "SGD momentum (default 0.9)."),
+        .count("epochs", \.epochs, help: "Total epochs (default 10)."),
+        .count("steps", \.steps, help: "Total steps (instead of epochs)."),
+        seed,
+        runDir,
+        .int("checkpoint-every", \.checkpointEvery, minimum: 0, help: "Save a checkpoint every S steps (0, the default: only at the end)."),
+        .int("keep", \.keep, minimum: 1, help: "Committed checkpoints kept (default 3)."),
+        resume,
+        .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
+        .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),
+        .flag("reproducible", \.reproducible, help: "World-size-independent results, bit for bit (exact fixed-point sums)."),
+        .int("eval-every", \.evalEvery, minimum: 0, help: "Estimate the held-out log-likelihood every S steps (0: only at the end)."),
+        .int("eval-samples", \.evalSamples, minimum: 1, help: "Importance samples of those estimates (default 100)."),
+        .choice("eval-split", \.evalSplit, help: "The split of those estimates (default valid)."),
+        .int("log-every", \.logEvery, minimum: 1, help: "Progress line and metrics record every S steps (default 100)."),
+        zstdLevel,
+        .real("damping", \.algorithm.damping, expected: "a positive number", { $0 > 0 }, help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01)."),
+        .real("damping-final", \.algorithm.dampingFinal, expected: "a positive number", { $0 > 0 }, help: "nws/nrws: α at the end of the damping schedule (default: --damping, constant)."),
+        .int("damping-steps", \.algorithm.dampingSteps, minimum: 0, help: "nws/nrws: steps over which α moves geometrically from --damping to --damping-final."),
+        .int("fisher-every", \.algorithm.fisherEvery, minimum: 1, help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10)."),
+        .real("fisher-decay", \.algorithm.fisherDecay, expected: "a number in [0, 1)", { (0..<1).contains($0) }, help: "nws/nrws: running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off)."),
+    ]
+
+    public static func option(_ key: String) -> TrainingOption? { all.first { $0.key == key } }
+
+    /// The checked configuration from values given as (key, value, where it came from), later
+    /// ones winning; defaults that depend on other settings are filled in afterwards.
+    public static func resolve(_ given: [(key: String, input: OptionInput, source: String)]) throws -> TrainingConfig {
+        var c = TrainingConfig()
+        var set: [String: String] = [:]   // key → source
+        for g in given {
+            guard let option = option(g.key) else {
+                throw ConfigError(path: g.source, field: g.key, "is not a known key; expected one of \(all.map(\.key).sorted().joined(separator: ", "))")
+            }
+            try option.apply(&c, g.input, g.source)
+            set[g.key] = g.source
+        }
+        if set["samples"] == nil { c.algorithm.samples = c.algorithm.name.usesImportanceSamples || c.algorithm.name == .ddc ? 5 : 1 }
+        if set["dreams"] == nil { c.dreams = c.batch }
+        if set["damping-final"] == nil { c.algorithm.dampingFinal = c.algorithm.damping }
+        if let source = set["steps"] {
+            if set["epochs"] != nil { throw ConfigError(path: source, field: "steps", "give either epochs or steps, not both") }
+            c.epochs = nil
+        }
+        return c
+    }
+
+    /// Every setting with its resolved value, in table order (unset optional ones left out):
+    /// what `config.yaml` and the manifest's `config` hold.
+    public static func record(_ c: TrainingConfig) -> [(key: String, value: Any)] {
+        all.compactMap { o in o.render(c).map { (o.key, $0) } }
+    }
+
+    // MARK: options of their own form
+
+    static let layers = TrainingOption(
+        key: "layers", value: "W,W,…", help: "Layer widths, data first, e.g. 784,200,200,10; an item WIDTH:KIND names its kind (bernoulli).",
+        apply: { c, input, source in
+            let items: [String]
+            switch input {
+            case .text(let s): items = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            case .yaml(let v):
+                guard let list = v as? [Any] else { throw ConfigError(path: source, field: "layers", "expected a list of widths like [784, 200, 200, 10]") }
+                items = list.map { "\($0)" }
+            }
+            var out: [LayerDescription] = []
+            for item in items {
+                let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+                guard let w = parts.first.flatMap({ Int($0) }) else {
+                    throw ConfigError(path: source, field: "layers", "expected comma-separated widths like 784,200,200,10, found \(TrainingOption.shown(input))")
+                }
+                var kind = LayerKind.bernoulli
+                if parts.count == 2 {
+                    guard let k = LayerKind(rawValue: parts[1]) else {
+                        throw ConfigError(path: source, field: "layers", "\(item): expected a kind among \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")), found \(parts[1])")
+                    }
+                    kind = k
+                }
+                out.append(LayerDescription(width: w, kind: kind, role: out.isEmpty ? .data : .latent))
+            }
+            if out.count < 2 || out.contains(where: { $0.width <= 0 }) {
+                throw ConfigError(path: source, field: "layers", "expected at least two positive widths, data first (784,200,200,10), found \(out.map(\.width))")
+            }
+            c.layers = out
+        },
+        render: { c in c.layers.map { $0.map { $0.kind == .bernoulli ? $0.width as Any : "\($0.width):\($0.kind.rawValue)" } } })
+
+    static let seed = TrainingOption(key: "seed", value: "N", help: "Seed of every random draw of the run (default 1).", apply: { c, input, source in
+        let v: UInt64?
+        switch input {
+        case .text(let s): v = UInt64(s)
+        case .yaml(let y): v = (y as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil } ?? (y as? UInt64) ?? (y as? String).flatMap { UInt64($0) }
+        }
+        guard let v else { throw ConfigError(path: source, field: "seed", "expected an integer from 0 to \(UInt64.max), found \(TrainingOption.shown(input))") }
+        c.seed = v
+    }, render: { $0.seed })
+
+    static let runDir = TrainingOption(key: "run-dir", value: "DIR", help: "Directory of the run: config.yaml, metrics.jsonl, checkpoints/.", apply: { c, input, source in
+        guard let s = TrainingOption.text(input), !s.isEmpty else { throw ConfigError(path: source, field: "run-dir", "expected a directory") }
+        c.runDir = s
+    }, render: { $0.runDir })
+
+    static let resume = TrainingOption(key: "resume", value: "auto|never|PATH", help: "never (default), auto (newest good checkpoint of --run-dir) or a checkpoint path.", apply: { c, input, source in
+        guard let s = TrainingOption.text(input), !s.isEmpty else { throw ConfigError(path: source, field: "resume", "expected auto, never or a checkpoint path") }
+        c.resume = s == "never" ? .never : s == "auto" ? .auto : .path(s)
+    }, render: { c in
+        switch c.resume {
+        case .never: return "never"
+        case .auto: return "auto"
+        case .path(let p): return p
+        }
+    })
+
+    static let zstdLevel = TrainingOption(key: "zstd-level", value: "N", help: "zstd level of checkpoint shards (1–19, default 1).", apply: { c, input, source in
+        guard let v = TrainingOption.integer(input), (1...19).contains(v) else {
+            throw ConfigError(path: source, field: "zstd-level", "expected a level from 1 to 19, found \(TrainingOption.shown(input))")
+        }
+        c.zstdLevel = v
+    }, render: { $0.zstdLevel })
+}

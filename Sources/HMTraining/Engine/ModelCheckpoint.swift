@@ -1,0 +1,131 @@
+import Foundation
+import HMAlgorithms
+import HMCheckpoint
+import HMCore
+
+/// The Helmholtz-machine side of a checkpoint (docs/checkpoint-format.md): which tensors a
+/// run stores, the model description in the manifest's `architecture`, and how a machine, its
+/// optimizer and its algorithm's state are rebuilt from them. HMCheckpoint only sees tensors.
+public enum ModelCheckpoint {
+    public static func tensors(_ machine: HelmholtzMachine, optimizer: Optimizer?, state: [StateTensor] = []) -> [Tensor] {
+        let store = machine.store
+        var out: [Tensor] = store.entries.map { e in
+            Tensor(name: e.name, shape: e.shape, values: slice(store.values, e))
+        }
+        if let optimizer {
+            for (slot, buffer) in optimizer.slots {
+                for e in store.entries {
+                    out.append(Tensor(name: "optimizer.\(e.name).\(slot)", shape: e.shape, values: slice(buffer, e)))
+                }
+            }
+            out.append(Tensor(name: "optimizer.step", shape: [1], values: [Int64(optimizer.stepCount)]))
+        }
+        for s in state {
+            switch s.values {
+            case .float32(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
+            case .float64(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
+            case .int64(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
+            }
+        }
+        return out
+    }
+
+    /// The tensors of a checkpoint that are neither parameters nor the optimizer's: the
+    /// algorithm's state, for `TrainingAlgorithm.restore`.
+    public static func state(_ checkpoint: Checkpoint, machine: HelmholtzMachine) throws -> [String: StateTensor] {
+        let parameters = Set(machine.store.entries.map(\.name))
+        var out: [String: StateTensor] = [:]
+        for (name, t) in checkpoint.tensors where !parameters.contains(name) && !name.hasPrefix("optimizer.") {
+            let values: StateTensor.Values
+            switch t.dtype {
+            case .f32: values = .float32(try t.values(as: Float.self))
+            case .f64: values = .float64(try t.values(as: Double.self))
+            case .i64: values = .int64(try t.values(as: Int64.self))
+            default: throw ConfigError(path: checkpoint.directory, field: name, "state tensors are F32, F64 or I64, found \(t.dtype.rawValue)")
+            }
+            out[name] = StateTensor(name: name, shape: t.shape, values: values)
+        }
+        return out
+    }
+
+    /// The manifest's `architecture`: `layers` (widths, data first), `distributions` (each
+    /// layer's kind), `roles` and `image_shape`.
+    public static func architecture(_ model: ModelDescription) -> JSONValue {
+        .object([
+            "layers": .array(model.widths.map { .int($0) }),
+            "distributions": .array(model.kinds.map { .string($0.rawValue) }),
+            "roles": .array(model.layers.map { .string($0.role.rawValue) }),
+            "image_shape": .array(model.imageShape.map { .int($0) }),
+        ])
+    }
+
+    /// The model a manifest's `architecture` describes. Checkpoints written before roles were
+    /// recorded mean data, then latents.
+    public static func model(_ architecture: JSONValue, source: String) throws -> ModelDescription {
+        guard let widths = architecture["layers"]?.arrayValue?.compactMap(\.intValue),
+              widths.count >= 2, widths.allSatisfy({ $0 > 0 }) else {
+            throw ConfigError(path: source, field: "architecture.layers", "expected a list of at least two positive widths")
+        }
+        let names = architecture["distributions"]?.arrayValue?.map { $0.stringValue ?? "?" } ?? widths.map { _ in "bernoulli" }
+        guard names.count == widths.count else {
+            throw ConfigError(path: source, field: "architecture.distributions", "expected \(widths.count) entries, one per layer, found \(names.count)")
+        }
+        let roleNames = architecture["roles"]?.arrayValue?.map { $0.stringValue ?? "?" }
+            ?? widths.indices.map { $0 == 0 ? "data" : "latent" }
+        guard roleNames.count == widths.count else {
+            throw ConfigError(path: source, field: "architecture.roles", "expected \(widths.count) entries, one per layer, found \(roleNames.count)")
+        }
+        var layers: [LayerDescription] = []
+        for (l, w) in widths.enumerated() {
+            guard let kind = LayerKind(rawValue: names[l]) else {
+                throw ConfigError(path: source, field: "architecture.distributions.\(l)", "expected one of \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")), found \(names[l]) (a newer version's layer kind?)")
+            }
+            guard let role = LayerRole(rawValue: roleNames[l]) else {
+                throw ConfigError(path: source, field: "architecture.roles.\(l)", "expected one of \(LayerRole.allCases.map(\.rawValue).joined(separator: ", ")), found \(roleNames[l])")
+            }
+            layers.append(LayerDescription(width: w, kind: kind, role: role))
+        }
+        let model = ModelDescription(layers: layers, imageShape: architecture["image_shape"]?.arrayValue?.compactMap(\.intValue))
+        if let problem = model.problem { throw ConfigError(path: source, field: "architecture", problem) }
+        return model
+    }
+
+    /// The machine stored in `checkpoint`, rebuilt from its manifest and parameters alone.
+    public static func machine(from checkpoint: Checkpoint) throws -> HelmholtzMachine {
+        let model = try model(checkpoint.manifest.architecture, source: checkpoint.directory + "/manifest.json")
+        let machine = HelmholtzMachine(model)
+        for e in machine.store.entries {
+            try restore(checkpoint, name: e.name, entry: e, into: machine.store.values)
+        }
+        return machine
+    }
+
+    /// Loads the optimizer's slots and step count; a checkpoint without them is refused.
+    public static func restore(_ optimizer: Optimizer, machine: HelmholtzMachine, from checkpoint: Checkpoint) throws {
+        for (slot, buffer) in optimizer.slots {
+            for e in machine.store.entries {
+                try restore(checkpoint, name: "optimizer.\(e.name).\(slot)", entry: e, into: buffer)
+            }
+        }
+        guard let t = checkpoint["optimizer.step"], let step = try t.values(as: Int64.self).first else {
+            throw ConfigError(path: checkpoint.directory, field: "optimizer.step", "missing: the checkpoint holds no optimizer state")
+        }
+        optimizer.stepCount = Int(step)
+    }
+
+    private static func slice(_ buffer: Matrix, _ e: ParameterStore.Entry) -> [Float] {
+        Array(UnsafeBufferPointer(start: buffer.data + e.offset, count: e.count))
+    }
+
+    private static func restore(_ checkpoint: Checkpoint, name: String, entry e: ParameterStore.Entry,
+                                into buffer: Matrix) throws {
+        guard let t = checkpoint[name] else {
+            throw ConfigError(path: checkpoint.directory, field: name, "tensor missing from the checkpoint")
+        }
+        guard t.shape == e.shape else {
+            throw ConfigError(path: checkpoint.directory, field: name, "expected shape \(e.shape), found \(t.shape)")
+        }
+        let values = try t.values(as: Float.self)
+        values.withUnsafeBufferPointer { (buffer.data + e.offset).update(from: $0.baseAddress!, count: e.count) }
+    }
+}

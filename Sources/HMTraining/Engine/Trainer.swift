@@ -1,0 +1,222 @@
+import CKernels
+import Foundation
+import HMAlgorithms
+import HMComm
+import HMCore
+
+/// Builds an algorithm for a machine, given one rank's largest share of a step's points and dreams.
+public typealias AlgorithmFactory = (HelmholtzMachine, _ batch: Int, _ dreams: Int) throws -> TrainingAlgorithm
+
+/// Data-parallel training of one machine: every rank holds the full parameters, takes its
+/// share of each step's global batch and dreams, and applies the same optimizer step to the
+/// gradients summed across ranks. One step sequence for every algorithm (`TrainingAlgorithm`
+/// says what travels and when) and every reducer (floating point, or exact with
+/// `--reproducible`).
+public final class Trainer {
+    public let config: TrainingConfig
+    public let machine: HelmholtzMachine
+    public let algorithm: TrainingAlgorithm
+    public let optimizer: Optimizer
+    public let comm: Communicator
+    public let fault: FaultInjection?
+    let train: Matrix
+    let x: Matrix
+    let reducer: Reducer
+    let segments = SegmentGather()
+    /// Per step, summed across ranks: wake bound, sleep log q, and whether any rank received
+    /// a preemption signal (so that every rank stops at the same step boundary).
+    let statistics = DoubleBuffer(3)
+    var order: [Int] = []
+    var orderEpoch = -1
+
+    public let stepsPerEpoch: Int
+    public let totalSteps: Int
+    /// The next step to run (0-based); also the step field of its random draws.
+    public var step = 0
+    /// Set when a rank received SIGUSR1 or SIGTERM: the step boundary where all agreed to stop.
+    public private(set) var stopSignal: Int32?
+    /// Where the last step's time went besides the phases (the natural gradient's parts).
+    public struct Phases: Sendable {
+        /// The algorithm's `statistics` of its shares.
+        public var statistics = 0.0
+        /// The sum across ranks of the `.statistics` exchanges.
+        public var reduction = 0.0
+        /// `afterExchange` (factors).
+        public var factor = 0.0
+        /// `finishGradients` (solves).
+        public var solve = 0.0
+        /// The gathering of the ranks' `ownedSegments`.
+        public var gather = 0.0
+        public var total: Double { statistics + reduction + factor + solve + gather }
+    }
+    public private(set) var phases = Phases()
+    /// Whether the algorithm's `finishGradients` has changed the summed gradients (the natural
+    /// gradient): the bench then reports the phases.
+    public private(set) var transformsGradients = false
+    /// Seconds the last step spent waiting on communication.
+    public private(set) var communicationSeconds = 0.0
+
+    /// Micro-blocks of the global batch (and of the dreams) in `--reproducible` mode: each rank
+    /// takes whole blocks, so the blocks — and their sums — do not depend on the world size.
+    public static let microBlocks = 10
+
+    /// The algorithms of `--algorithm`.
+    public static func catalog(_ config: TrainingConfig) -> AlgorithmFactory {
+        { machine, batch, dreams in try AlgorithmCatalog.make(config.algorithm, machine: machine, batch: batch, dreams: dreams) }
+    }
+
+    public init(config: TrainingConfig, machine: HelmholtzMachine, train: Matrix, comm: Communicator,
+                fault: FaultInjection? = nil, algorithm make: AlgorithmFactory? = nil) throws {
+        guard config.batch <= train.rows else {
+            throw ConfigError(path: config.data, field: "batch", "the global batch \(config.batch) is larger than the \(train.rows) training examples")
+        }
+        let M = Trainer.microBlocks, smallest = min(config.batch, config.dreams)
+        if config.reproducible {
+            guard smallest >= M, comm.size <= M else {
+                throw ConfigError(path: "command line", field: "reproducible", "--reproducible splits the batch and the dreams into \(M) micro-blocks: both must be at least \(M), and the world size (\(comm.size)) at most \(M)")
+            }
+        } else {
+            guard smallest >= comm.size else {
+                throw ConfigError(path: "command line", field: "batch", "the global batch and dreams (\(config.batch), \(config.dreams)) must be at least the world size \(comm.size)")
+            }
+        }
+        if let fault, fault.rank >= comm.size {
+            throw ConfigError(path: "environment", field: FaultInjection.variable, "rank \(fault.rank) is outside the world of \(comm.size) ranks: the fault would never fire")
+        }
+        self.config = config
+        self.machine = machine
+        self.train = train
+        self.comm = comm
+        self.fault = fault
+        let localBatch = (config.batch + comm.size - 1) / comm.size
+        let localDreams = (config.dreams + comm.size - 1) / comm.size
+        x = Matrix(rows: localBatch, cols: machine.widths[0])
+        do {
+            algorithm = try (make ?? Trainer.catalog(config))(machine, localBatch, localDreams)
+        } catch let error as AlgorithmCatalog.Unavailable {
+            throw ConfigError(path: "command line", field: "algorithm", "\(error)")
+        }
+        algorithm.prepare(TrainingWorld(rank: comm.rank, size: comm.size, globalBatch: config.batch, globalDreams: config.dreams))
+        optimizer = config.optimizer == .sgd
+            ? SGD(count: machine.store.count, learningRate: Float(config.lr), momentum: Float(config.momentum))
+            : Adam(count: machine.store.count, learningRate: Float(config.lr))
+        reducer = config.reproducible ? ExactReducer(comm: comm, microBlocks: M) : PlainReducer(comm: comm)
+        stepsPerEpoch = train.rows / config.batch
+        totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch
+    }
+
+    public var epoch: Int { step / stepsPerEpoch }
+    public var samplesSeen: Int { step * config.batch }
+
+    /// One training step; returns the means over the global batch and dreams of
+    /// (importance-sampled bound on log p(x), log q(h′ | x′) of the dreams).
+    @discardableResult
+    public func runStep() throws -> (wakeBound: Double, sleepLogQ: Double) {
+        if epoch != orderEpoch {
+            order = DataOrder.permutation(count: train.rows, seed: config.seed, epoch: epoch)
+            orderEpoch = epoch
+        }
+        if fault?.fires(.throw, rank: comm.rank, step: step) == true {
+            throw TrainingError(step: step, message: "injected fault (\(FaultInjection.variable))")
+        }
+        if fault?.fires(.crash, rank: comm.rank, step: step) == true { kill(getpid(), SIGKILL) }
+        communicationSeconds = 0
+        phases = Phases()
+        statistics[0] = 0
+        statistics[1] = 0
+        // Values are checked before they travel when a rank can be named (or a block's are folded).
+        let checkLocally = reducer.isExact || comm.size > 1
+        var exchanges: [Exchange] = []
+        reducer.begin()
+        for part in reducer.shares(batch: config.batch, dreams: config.dreams) {
+            machine.store.zeroGradients()
+            var share = self.share(examples: part.examples, dreams: part.dreams)
+            statistics[0] += algorithm.wake(share)
+            if fault?.fires(.nan, rank: comm.rank, step: step) == true { machine.store.gradients.data[0] = .nan }
+            let early = algorithm.exchanges(step: step)
+            if checkLocally && !reducer.isExact { try checkFinite(early.filter { $0.timing == .duringSleep }, summed: false) }
+            let pending = try timed { try reducer.afterWake(early) }
+            share.progress = { _ = try? pending?.test() }
+            statistics[1] += algorithm.sleep(share)
+            clock(\.statistics) { algorithm.statistics(share) }
+            exchanges = algorithm.exchanges(step: step)
+            if checkLocally { try checkFinite(exchanges, summed: false) }
+            try failing { try reducer.absorb(exchanges) }
+        }
+        try failing { try timed { try reducer.finish(exchanges, timings: [.duringSleep, .afterPhases]) } }
+        if exchanges.contains(where: { $0.timing == .statistics }) {
+            try failing { try clock(\.reduction) { try timed { try reducer.finish(exchanges, timings: [.statistics]) } } }
+        }
+        try failing { try clock(\.factor) { try algorithm.afterExchange(step: step) } }
+        statistics[2] = hm_preemption_signal() != 0 ? Double(hm_preemption_signal()) : 0
+        try timed { try comm.allreduceSum(statistics.pointer, count: 3) }
+        if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
+        try checkFinite(exchanges, summed: true)
+        // Every rank holds the same sums; with a split, each computes its part, then all gather.
+        let changed = clock(\.solve) { algorithm.finishGradients(step: step) }
+        try clock(\.gather) { try timed { try segments.run(algorithm, comm: comm) } }
+        transformsGradients = transformsGradients || changed
+        if changed { try checkFinite(Exchange.gradients(of: machine), summed: true, transformed: true) }
+        optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
+        step += 1
+        return (statistics[0] / Double(config.batch), statistics[1] / Double(config.dreams))
+    }
+
+    /// The share of the step for the given global example and dream ranges, x filled.
+    func share(examples: Range<Int>, dreams: Range<Int>) -> StepShare {
+        let first = (step % stepsPerEpoch) * config.batch
+        x.setRows(examples.count)
+        for (r, i) in examples.enumerated() { x.row(r).update(from: train.row(order[first + i]), count: x.cols) }
+        return StepShare(x: x, firstExample: examples.lowerBound, globalBatch: config.batch, dreams: dreams.count,
+                         firstDream: dreams.lowerBound, globalDreams: config.dreams, step: step, seed: config.seed)
+    }
+
+    /// An algorithm's or a reducer's own failure, tied to the step.
+    func failing<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as AlgorithmStateError {
+            throw TrainingError(step: step, message: e.message)
+        } catch let e as FixedPointOverflow {
+            throw TrainingError(step: step, message: e.message)
+        }
+    }
+
+    @discardableResult
+    func timed<T>(_ body: () throws -> T) rethrows -> T {
+        let t0 = Date()
+        defer { communicationSeconds += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
+    func clock<T>(_ part: WritableKeyPath<Phases, Double>, _ body: () throws -> T) rethrows -> T {
+        let t0 = Date()
+        defer { phases[keyPath: part] += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
+    /// A NaN or infinity in a gradient stops the run; it is never applied.
+    func checkFinite(_ exchanges: [Exchange], summed: Bool, transformed: Bool = false) throws {
+        for e in exchanges where e.timing != .statistics {
+            guard case .floats(let p, let n) = e.payload, hm_has_nonfinite(p, Int64(n)) != 0 else { continue }
+            let i = (0..<n).first { !p[$0].isFinite } ?? 0
+            let what = transformed ? "final (\(algorithm.name)-transformed) " : summed ? "summed " : ""
+            throw TrainingError(step: step, message: "the \(what)\(e.label(i)) is not finite\(summed ? "" : " on rank \(comm.rank)"); the step was not applied")
+        }
+    }
+
+    /// Mean importance-sampled log-likelihood of `data` with K samples, split across ranks.
+    public func evaluate(_ data: Matrix, samples: Int) throws -> Double {
+        let mine = evenShare(of: data.rows, rank: comm.rank, size: comm.size)
+        let part = Matrix(view: data.row(mine.lowerBound), rows: mine.count, cols: data.cols, owner: data)
+        let lls = ImportanceLogLikelihood(samples: samples, seed: config.seed ^ 0x5EED)
+            .logLikelihoods(machine, data: part, firstIndex: mine.lowerBound)
+        var sum = [lls.reduce(0, +)]
+        try sum.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
+        return sum[0] / Double(data.rows)
+    }
+}
+
+public struct TrainingError: Error, CustomStringConvertible {
+    public let step: Int
+    public let message: String
+    public var description: String { "step \(step): \(message)" }
+}
