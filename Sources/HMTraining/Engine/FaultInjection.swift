@@ -1,6 +1,6 @@
 import Foundation
 
-/// Faults on purpose, for the tests (DESIGN §6): `HM_DIST_FAULT="rank=R,step=S,kind=K"`.
+/// Faults on purpose, for the tests (docs/command-line.md): `HM_DIST_FAULT="rank=R,step=S,kind=K"`.
 ///
 /// - `throw`: a Swift error on rank R at step S;
 /// - `crash`: rank R's process dies at once (SIGKILL) at step S;
@@ -14,6 +14,12 @@ public struct FaultInjection: Equatable, Sendable {
     public let kind: Kind
 
     public static let variable = "HM_DIST_FAULT"
+
+    public init(rank: Int, step: Int, kind: Kind) {
+        self.rank = rank
+        self.step = step
+        self.kind = kind
+    }
 
     /// The fault the environment asks for, if any; a malformed value is an error, not ignored.
     public static func fromEnvironment() throws -> FaultInjection? {

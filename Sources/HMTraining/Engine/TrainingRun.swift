@@ -75,6 +75,9 @@ public struct TrainingRun {
         if isLeader { try runDir?.writeConfig(settings) }
         let metrics = try MetricsLog(path: isLeader ? runDir?.metrics : nil, append: resumed)
         let architecture = ModelCheckpoint.architecture(model)
+        // The manifest names the algorithm that ran (one of `--algorithm`'s, or a library user's).
+        var recorded = ConfigFile.json(settings)
+        if case .object(var o) = recorded { o["algorithm"] = .string(trainer.algorithm.name); recorded = .object(o) }
 
         say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.algorithm.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer.rawValue) lr \(settings.lr)")
         let hosts = try hostSummary()  // a collective: every rank takes part
@@ -92,7 +95,7 @@ public struct TrainingRun {
             // A run resumed at its final step has nothing new to save.
             if CheckpointReader.committedSteps(in: runDir.checkpoints).contains(where: { $0.step == trainer.step }) { return }
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
-                                      config: ConfigFile.json(settings), architecture: architecture)
+                                      config: recorded, architecture: architecture)
             let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer, state: trainer.algorithm.state)
             let cost = try saver.save(info, tensors: tensors)
             metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
