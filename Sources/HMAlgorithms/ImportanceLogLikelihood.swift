@@ -1,7 +1,7 @@
 import Foundation
 import HMCore
 
-/// The importance-sampled log-likelihood with q as proposal (DESIGN §2):
+/// The importance-sampled log-likelihood with q as proposal (docs/training.md):
 /// log p̂(x) = logsumexp_k (log p(x, h_k) − log q(h_k | x)) − log K, h_k ~ q(h | x).
 ///
 /// Samples are drawn in chunks of `chunk` per data point (chunk c uses step field c of the

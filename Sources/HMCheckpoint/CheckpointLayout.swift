@@ -1,4 +1,4 @@
-/// The names on disk (DESIGN.md §5), in one place because scripts and other tools rely on
+/// The names on disk (docs/checkpoint-format.md), in one place because scripts and other tools rely on
 /// them: `checkpoints/step-00001200/shard-00000-of-00002.safetensors.zst`, `manifest.json`,
 /// `LATEST`, and `step-00001200.tmp/` while a save is in progress.
 public enum CheckpointLayout {

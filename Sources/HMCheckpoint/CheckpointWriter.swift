@@ -18,7 +18,7 @@ public struct CheckpointInfo: Sendable, Equatable {
     }
 }
 
-/// Writes one step of a `checkpoints/` directory with N ranks (DESIGN.md §5):
+/// Writes one step of a `checkpoints/` directory with N ranks (docs/checkpoint-format.md):
 ///
 ///     rank 0: let staging = try writer.prepare(step:)      // fresh step-N.tmp/
 ///     barrier

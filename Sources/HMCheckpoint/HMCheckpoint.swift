@@ -1,5 +1,5 @@
 /// HMCheckpoint stores named tensors and opaque JSON metadata as sharded, zstd-compressed
-/// safetensors checkpoints (DESIGN.md §5). It deliberately knows nothing of Helmholtz
+/// safetensors checkpoints (docs/checkpoint-format.md). It deliberately knows nothing of Helmholtz
 /// machines: the model code decides the tensor names, this module only guarantees that what
 /// was committed comes back bit for bit, or that the reason it cannot is named.
 ///

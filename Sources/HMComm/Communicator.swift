@@ -1,6 +1,6 @@
 import Foundation
 
-/// The collective operations data-parallel training needs (DESIGN §3). Implementations:
+/// The collective operations data-parallel training needs (docs/training.md). Implementations:
 /// `SingleProcessCommunicator` (a world of one: plain `hm-dist train`), `MPICommunicator`
 /// (Open MPI's MPI_COMM_WORLD) and `InProcessCommunicator` (N ranks as threads of one process,
 /// `InProcessWorld.run`). Knows nothing of Helmholtz machines: it moves numbers.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Resolves a `--data` spec (DESIGN.md §6) to a binary `Dataset`.
+/// Resolves a `--data` spec (docs/command-line.md) to a binary `Dataset`.
 public enum DataSource {
     /// The built-in names, as help text shows them.
     public static let builtinNames = ["digits", "bars", "bars:N"]

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The `hm-dist` command line (DESIGN.md §6). `Sources/hm-dist/main.swift` runs
+/// The `hm-dist` command line (docs/command-line.md). `Sources/hm-dist/main.swift` runs
 /// `Startup.prepareBLAS()` first, then `HMDist.main()`.
 public struct HMDist: ParsableCommand {
     public static let configuration = CommandConfiguration(

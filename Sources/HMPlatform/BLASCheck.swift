@@ -51,7 +51,7 @@ public struct BLASCheckReport: Codable, Sendable {
 }
 
 /// Compares every BLAS and LAPACK routine hm-dist uses, under the kernel this process uses,
-/// against a plain triple loop in Double (DESIGN.md §8: older OpenBLAS builds are known to
+/// against a plain triple loop in Double (docs/training.md: older OpenBLAS builds are known to
 /// give wrong results on some processors).
 public enum BLASCheck {
     /// Relative tolerances: a float sum of k products is within k·2^-24·Σ|a·b| of the exact

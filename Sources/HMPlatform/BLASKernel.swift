@@ -3,7 +3,7 @@ import Foundation
 
 /// Which OpenBLAS kernel ("core") this process uses, how it was chosen, and how to change
 /// the BLAS thread count. The choice itself is made before `main` proper, by
-/// `Startup.prepareBLAS()`; see DESIGN.md §8.
+/// `Startup.prepareBLAS()`; see docs/training.md.
 public enum BLASKernel {
     /// Environment variables read or written by the start-up step.
     public enum Env {

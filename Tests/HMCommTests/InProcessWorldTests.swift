@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import HMComm
 
-/// The in-process world (DESIGN.md §3, `hm-dist train --ranks N`): MPI's collectives with
+/// The in-process world (docs/training.md, `hm-dist train --ranks N`): MPI's collectives with
 /// known answers on every rank, deterministic sums, and failures that end the world
 /// promptly instead of hanging.
 @Suite(.serialized)

@@ -3,7 +3,7 @@ import HMTestSupport
 import Testing
 @testable import HMPlatform
 
-/// The BLAS and LAPACK routines hm-dist uses, under the kernel it selects (DESIGN.md §8).
+/// The BLAS and LAPACK routines hm-dist uses, under the kernel it selects (docs/training.md).
 @Suite(.serialized)
 struct BLASTests {
     // MARK: In process

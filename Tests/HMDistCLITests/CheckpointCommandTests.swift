@@ -3,9 +3,9 @@ import HMTestSupport
 import Testing
 import HMCheckpoint
 
-/// `hm-dist inspect` and `hm-dist export` (DESIGN §5, §6), run as the real executable on a
+/// `hm-dist inspect` and `hm-dist export` (docs/checkpoint-format.md, docs/command-line.md), run as the real executable on a
 /// small run (bars, 25-10, 20 steps, two ranks so two shards per step, steps 10 and 20
-/// committed), and the interoperability promise of §5: `zstd -d` plus Python's `safetensors`
+/// committed), and the interoperability promise of docs/checkpoint-format.md: `zstd -d` plus Python's `safetensors`
 /// read our shards and our exported file.
 @Suite(.serialized)
 struct CheckpointCommandTests {
@@ -203,7 +203,7 @@ struct CheckpointCommandTests {
         try expectTensors(header, data, equal: checkpoint)
     }
 
-    // MARK: interoperability (DESIGN §5)
+    // MARK: interoperability (docs/checkpoint-format.md)
 
     /// `zstd -d` opens every shard, Python's `safetensors` reads the result and the exported
     /// file, and every value equals ours.

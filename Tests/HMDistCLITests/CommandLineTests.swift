@@ -4,7 +4,7 @@ import HMCheckpoint
 import HMDistCLI
 import HMTraining
 
-/// The command line of DESIGN §6 as scripts use it: the real `hm-dist` executable run as a
+/// The command line of docs/command-line.md as scripts use it: the real `hm-dist` executable run as a
 /// subprocess in a temporary directory. Every run is small (bars, 25-10, tens to hundreds of
 /// steps); the whole suite takes about 10 s in a debug build.
 @Suite(.serialized)
@@ -68,7 +68,7 @@ struct CommandLineTests {
             let entry = manifest.tensors[name]
             #expect(entry?.shape == shape, "\(name): \(String(describing: entry))")
             #expect(entry?.dtype == .f32, "\(name): \(String(describing: entry))")
-            // Adam's state beside every parameter, same shape (DESIGN §5: optimizer.<tensor>.<slot>).
+            // Adam's state beside every parameter, same shape (docs/checkpoint-format.md: optimizer.<tensor>.<slot>).
             let slots = manifest.tensors.filter { $0.key.hasPrefix("optimizer.\(name).") }
             #expect(slots.count >= 1 && slots.values.allSatisfy { $0.shape == shape }, "optimizer state of \(name): \(slots)")
         }
@@ -265,7 +265,7 @@ struct CommandLineTests {
         #expect(r.stdout.isEmpty, "no JSON on a refusal: \(r.stdout)")
     }
 
-    // MARK: resume (DESIGN §4, promise 1)
+    // MARK: resume (docs/training.md: resume is exact)
 
     /// train to 40 in one go vs. to 20, then `--resume auto` to 40: bit-identical parameters
     /// and optimizer state.
@@ -305,7 +305,7 @@ struct CommandLineTests {
     }
 
     /// `--resume auto` skips a corrupt newest checkpoint, resumes from the previous good one
-    /// (DESIGN §5), and the run still ends with a good final checkpoint, identical to an
+    /// (docs/checkpoint-format.md), and the run still ends with a good final checkpoint, identical to an
     /// uninterrupted run's.
     @Test func resumeFallsBackPastACorruptCheckpointAndSavesTheFinalModel() throws {
         let tmp = try TestScratch()
@@ -348,7 +348,7 @@ struct CommandLineTests {
         }
     }
 
-    // MARK: bench (DESIGN §7)
+    // MARK: bench (docs/training.md)
 
     @Test(arguments: [("rws", 663.6), ("ws", 238.56)])
     func benchCountsTheFixedWorkOfB1(_ algorithm: String, _ mflop: Double) throws {
@@ -358,7 +358,7 @@ struct CommandLineTests {
         let result = try json(runHMDist(args, in: tmp))
         #expect(result["workload"] as? String == "b1")
         let got = try #require((result["mflop_per_step"] as? NSNumber)?.doubleValue, "\(result)")
-        #expect(abs(got - mflop) <= 0.05, "\(algorithm): \(got) MFLOP per step, DESIGN §7 fixes \(mflop)")
+        #expect(abs(got - mflop) <= 0.05, "\(algorithm): \(got) MFLOP per step, docs/training.md fixes \(mflop)")
         for key in ["points_per_second", "gemm_bound_points_per_second"] {
             let v = (result[key] as? NSNumber)?.doubleValue ?? .nan
             #expect(v > 0 && v.isFinite, "\(key) = \(v)")

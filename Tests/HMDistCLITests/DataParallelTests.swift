@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import HMCheckpoint
 
-/// Data parallelism end to end (DESIGN §3, §4, §6): the real `hm-dist` executable, as
+/// Data parallelism end to end (docs/training.md, docs/command-line.md): the real `hm-dist` executable, as
 /// in-process worlds (`--ranks N`) and under `mpirun -n 2`, in temporary run directories.
 /// Every run is tiny (bars, 25-10-5, ≤ 200 steps); the suite takes about 18 s in a debug build.
 ///
@@ -12,7 +12,7 @@ import HMCheckpoint
 struct DataParallelTests {
     static let model = ["--data", "bars", "--layers", "25,10,5"]
 
-    // MARK: 1. The same parameters for any world size (DESIGN §4, promise 2)
+    // MARK: 1. The same parameters for any world size (docs/training.md: --reproducible)
 
     /// 30 steps of rws with `--ranks 1, 2, 3, 4` and `mpirun -n 2`: the parameters of the final
     /// checkpoints agree within 1e-5, measured per tensor as the relative L2 difference
@@ -124,7 +124,7 @@ struct DataParallelTests {
         }
     }
 
-    // MARK: 2. Faults on rank 1 (DESIGN §3: a fatal error on one rank aborts the job; §6)
+    // MARK: 2. Faults on rank 1 (docs/training.md: a fatal error on one rank aborts the job; docs/command-line.md)
 
     struct Fault: CustomStringConvertible, Sendable {
         var kind: String

@@ -3,8 +3,8 @@ import HMTestSupport
 import Testing
 import HMCheckpoint
 
-/// Resume and preemption as a cluster exercises them (DESIGN §4 promises 1 and 2, §5 commit
-/// protocol and signals, §6 fault injection): real `hm-dist` processes, bare, with in-process
+/// Resume and preemption as a cluster exercises them (docs/training.md, docs/checkpoint-format.md: commit
+/// protocol and signals, docs/command-line.md: fault injection): real `hm-dist` processes, bare, with in-process
 /// ranks (`--ranks N`) and under `mpirun -n 2 --oversubscribe`, and the Slurm batch script
 /// with a fake `scontrol`, each in its own temporary directory. Models are tiny (bars,
 /// 25-10-5).
@@ -15,7 +15,7 @@ import HMCheckpoint
 struct ResumeTests {
     static let model = ["--data", "bars", "--layers", "25,10,5"]
 
-    // MARK: 1. Cross-world-size resume (promise 2)
+    // MARK: 1. Cross-world-size resume (docs/training.md: --reproducible)
 
     /// Saved by `mpirun -n 2` at steps 10 and 20 (two shards per step, manifest world size
     /// 2), resumed to 40 with `--ranks 1` and `--ranks 3`. With `--reproducible` everywhere
@@ -32,7 +32,7 @@ struct ResumeTests {
         let d = try runHMDist(base + ["--steps", "20", "--checkpoint-every", "10", "--run-dir", saved], mpiRanks: 2, in: tmp)
         try #require(d.succeeded, "\(d)")
 
-        // The layout of a 2-rank save (DESIGN §5).
+        // The layout of a 2-rank save (docs/checkpoint-format.md).
         for step in [10, 20] {
             let dir = saved + "/checkpoints/" + stepName(step)
             let files = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
@@ -65,7 +65,7 @@ struct ResumeTests {
         }
     }
 
-    // MARK: 2. Same world size (promise 1)
+    // MARK: 2. Same world size (docs/training.md: resume is exact)
 
     /// `mpirun -n 2`, default mode: 40 straight steps vs. 20, then `--resume auto` to 40.
     @Test func resumeUnderMPIIsBitIdentical() throws {
@@ -85,7 +85,7 @@ struct ResumeTests {
         expectSameBytes(a, b, what: "mpirun -n 2: 20 + resume 20 vs 40 straight")
     }
 
-    // MARK: 3. Preemption (DESIGN §5: signal, agree, checkpoint, exit 75)
+    // MARK: 3. Preemption (docs/checkpoint-format.md: signal, agree, checkpoint, exit 75)
 
     struct Preemption: CustomStringConvertible, Sendable {
         var signal: Int32
@@ -138,7 +138,7 @@ struct ResumeTests {
         #expect(try latest(run) == stepName(n + 10))
     }
 
-    // MARK: 4. A rank dies in the middle of a save (DESIGN §5 commit, §6 crash-in-save)
+    // MARK: 4. A rank dies in the middle of a save (docs/checkpoint-format.md, docs/command-line.md)
 
     /// The fault's step is the checkpoint's step (the number of steps run, as in
     /// `step-00000010`): ShardedSave checks `fires(.crashInSave, step: info.step)` and

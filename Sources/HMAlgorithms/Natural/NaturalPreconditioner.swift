@@ -41,7 +41,7 @@ public struct FisherSamples {
 
 /// The natural-gradient step of `nws` / `nrws`: g ← (F + αI)⁻¹ g on every layer's gradient
 /// in `machine.store.gradients`, F the exact block-diagonal Fisher of the sigmoid belief
-/// network (one block per unit over its incoming weights and bias; DESIGN §2):
+/// network (one block per unit over its incoming weights and bias; docs/training.md):
 /// - the top prior: scalar blocks F = σ'(logit), exact, no samples;
 /// - `generative.l`, p(h_l | h_{l+1}): F_i = E[c_i h̃h̃ᵀ], h̃ = [h_{l+1}; 1];
 /// - `recognition.l`, q(h_{l+1} | h_l): F_i = E[c_i h̃h̃ᵀ], h̃ = [h_l; 1];

@@ -1,7 +1,7 @@
 import CKernels
 
 /// Why a number is drawn. Part of every counter, so the streams of different purposes never
-/// overlap (DESIGN §4: the counter is derived from purpose, step, sample index, layer, unit).
+/// overlap (docs/training.md: the counter is derived from purpose, step, sample index, layer, unit).
 public enum Purpose: UInt32, Sendable {
     case initialize = 1
     case wake = 2

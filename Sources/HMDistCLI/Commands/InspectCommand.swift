@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HMCheckpoint
 
-/// `hm-dist inspect`: what a checkpoint holds (docs/checkpoint-format.md, §6), from its manifest alone, or,
+/// `hm-dist inspect`: what a checkpoint holds (docs/checkpoint-format.md, docs/command-line.md), from its manifest alone, or,
 /// with `--verify`, after checking every byte of every committed step.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import HMCore
 
 /// The order in which an epoch visits the training set: a function of (seed, epoch) alone
-/// (DESIGN §3), so every rank, a resumed run and a run on another world size agree.
+/// (docs/training.md), so every rank, a resumed run and a run on another world size agree.
 public enum DataOrder {
     /// A Fisher–Yates shuffle of 0..<count driven by the shuffle stream of `epoch`.
     public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [Int] {

@@ -2,7 +2,7 @@ import Foundation
 import HMCheckpoint
 import HMComm
 
-/// The commit protocol of DESIGN §5 across ranks: rank 0 prepares `step-N.tmp/`; every rank
+/// The commit protocol of docs/checkpoint-format.md across ranks: rank 0 prepares `step-N.tmp/`; every rank
 /// compresses and writes (and fsyncs) its own shard of the tensors, balanced by bytes; the
 /// shard records are gathered; rank 0 writes the manifest, renames the directory and
 /// replaces `LATEST`; a final barrier keeps every rank until the step is committed.

@@ -1,0 +1,51 @@
+import Foundation
+import HMAlgorithms
+import HMCore
+import HMTraining
+import Testing
+
+/// Every option is declared once: the same entry parses the flag and the YAML key and writes
+/// `config.yaml`, so what a run writes reads back as the same configuration.
+struct OptionsTests {
+    @Test func configYAMLReadsBackAsTheSameConfiguration() throws {
+        let tmp = try Scratch()
+        let c = try config(["data": "bars:4", "layers": "16,8:bernoulli,3", "algorithm": "nrws", "samples": "7", "batch": "30",
+                            "lr": "2.5e-4", "optimizer": "sgd", "momentum": "0.5", "steps": "40", "seed": "18446744073709551615",
+                            "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
+                            "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3"])
+        #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
+        #expect(c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
+        let path = tmp.path("config.yaml")
+        try ConfigFile.yaml(c).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try TrainingOptions.resolve(ConfigFile.load(path: path)) == c)
+        // Every option is written (the unset optional ones aside).
+        let keys = Set(TrainingOptions.record(c).map(\.key))
+        #expect(keys == Set(TrainingOptions.all.map(\.key)).subtracting(["epochs"]))
+    }
+
+    @Test func defaultsThatDependOnOtherSettings() throws {
+        #expect(try config(["algorithm": "ws"]).algorithm.samples == 1)
+        #expect(try config(["algorithm": "nws"]).algorithm.samples == 1)
+        #expect(try config(["algorithm": "nrws"]).algorithm.samples == 5)
+        #expect(try config(["batch": "40"]).dreams == 40)
+        #expect(try config([:]).epochs == 10)
+    }
+
+    @Test(arguments: [
+        (["optimizer": "rmsprop"], "optimizer", "adam or sgd"),
+        (["batch": "0"], "batch", "positive"),
+        (["lr": "-1"], "lr", "positive number"),
+        (["layers": "64"], "layers", "at least two"),
+        (["layers": "64:poisson,10"], "layers", "bernoulli"),
+        (["steps": "5", "epochs": "2"], "steps", "not both"),
+        (["colour": "red"], "colour", "not a known key"),
+    ])
+    func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
+        #expect {
+            _ = try config(given)
+        } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.field == key && e.message.contains(says) && e.path == "test"
+        }
+    }
+}
