@@ -1,22 +1,13 @@
 import Foundation
 
-/// Checks shared by `inspect --verify` and `export`.
+/// What `inspect --verify` reports, and the check of a manifest's step against its directory
+/// that every reader applies.
 public enum CheckpointInspection {
-    /// `CheckpointVerifier`'s problems, plus a manifest whose `step` differs from its
-    /// directory's name (a flipped digit the shards' checksums cannot catch), without repeats,
+    /// `CheckpointVerifier`'s problems (the same checks every load applies), without repeats,
     /// ordered by path so that each step's problems stand together.
     public static func verify(_ path: String) -> [CheckpointError] {
-        var problems = CheckpointVerifier.verify(path)
-        let name = (path as NSString).lastPathComponent
-        let steps = CheckpointLayout.step(ofDirectoryName: name) != nil
-            ? [path] : CheckpointReader.committedSteps(in: path).map(\.directory).reversed()
-        for directory in steps {
-            if let manifest = try? CheckpointReader.readManifest(directory), let problem = stepNameProblem(directory, manifest) {
-                problems.append(problem)
-            }
-        }
         var seen = Set<String>()
-        return problems.filter { seen.insert($0.description).inserted }
+        return CheckpointVerifier.verify(path).filter { seen.insert($0.description).inserted }
             .enumerated().sorted { ($0.element.path, $0.offset) < ($1.element.path, $1.offset) }.map(\.element)
     }
 

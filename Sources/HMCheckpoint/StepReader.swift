@@ -11,6 +11,10 @@ enum StepReader {
             try report(wrap(error, manifestPath))
             return nil
         }
+        // A manifest of `step-N/` must record step N: a changed digit the shards' checksums
+        // cannot catch must not be resumed as another step.
+        let named = CheckpointInspection.stepNameProblem(directory, manifest)
+        if let named { try report(named) }
         var tensors: [String: Tensor] = [:]
         var readShards = Set<String>()
         for shard in manifest.shards {
@@ -25,7 +29,7 @@ enum StepReader {
                 try report(wrap(error, path))
             }
         }
-        var complete = readShards.count == manifest.shards.count
+        var complete = readShards.count == manifest.shards.count && named == nil
         for (name, entry) in manifest.tensors.sorted(by: { $0.key < $1.key })
         where tensors[name] == nil && readShards.contains(entry.shard) {
             complete = false

@@ -30,7 +30,6 @@ struct ExportCommand: ParsableCommand {
                 guard force else { throw ConfigError(path: out, field: "out", "exists; pass --force to replace it") }
             }
             let ckpt = try CheckpointReader.load(checkpoint)
-            if let problem = CheckpointInspection.stepNameProblem(ckpt.directory, ckpt.manifest) { throw problem }
             let tensors = ckpt.tensors.values.filter { all || !Self.isTrainingState($0.name) }.sorted { $0.name < $1.name }
             let m = ckpt.manifest
             let metadata = [

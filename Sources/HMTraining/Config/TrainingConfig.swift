@@ -42,6 +42,15 @@ public struct TrainingConfig: Sendable, Equatable {
     public var logEvery = 100
     /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
     public var zstdLevel = 1
+    /// Settings a resumed run may change although they change the trajectory.
+    public var allowChanges: [String] = []
+
+    /// The settings that change a run's trajectory: a resume that changes one is refused
+    /// unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
+    /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
+    public static let trajectoryKeys = ["data", "binarize", "samples", "batch", "dreams", "optimizer", "lr", "momentum",
+                                        "seed", "reproducible", "damping", "damping-final", "damping-steps",
+                                        "fisher-every", "fisher-decay"]
 
     public init() {}
 

@@ -36,6 +36,7 @@ public enum TrainingOptions {
         .int("damping-steps", \.algorithm.dampingSteps, minimum: 0, help: "nws/nrws: steps over which α moves geometrically from --damping to --damping-final."),
         .int("fisher-every", \.algorithm.fisherEvery, minimum: 1, help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10)."),
         .real("fisher-decay", \.algorithm.fisherDecay, expected: "a number in [0, 1)", { (0..<1).contains($0) }, help: "nws/nrws: running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off)."),
+        allowChanges,
     ]
 
     public static func option(_ key: String) -> TrainingOption? { all.first { $0.key == key } }
@@ -127,6 +128,18 @@ public enum TrainingOptions {
         case .path(let p): return p
         }
     })
+
+    static let allowChanges = TrainingOption(key: "allow-changes", value: "KEY,…", help: "Resume although these settings differ from the checkpoint's (e.g. seed,lr); without it such a resume is refused.", apply: { c, input, source in
+        let keys: [String]
+        switch input {
+        case .text(let s): keys = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        case .yaml(let v): keys = (v as? [Any])?.map { "\($0)" } ?? (v as? String)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        }
+        if let bad = keys.first(where: { !TrainingConfig.trajectoryKeys.contains($0) }) {
+            throw ConfigError(path: source, field: "allow-changes", "\(bad) is not a setting that changes the trajectory; expected some of \(TrainingConfig.trajectoryKeys.joined(separator: ", "))")
+        }
+        c.allowChanges = keys
+    }, render: { $0.allowChanges.isEmpty ? nil : $0.allowChanges.joined(separator: ",") })
 
     static let zstdLevel = TrainingOption(key: "zstd-level", value: "N", help: "zstd level of checkpoint shards (1–19, default 1).", apply: { c, input, source in
         guard let v = TrainingOption.integer(input), (1...19).contains(v) else {

@@ -196,6 +196,7 @@ public struct TrainingRun {
             throw ConfigError(path: checkpoint.directory, field: "config.algorithm",
                               "the checkpoint was trained with \(storedAlgorithm ?? "?"), the run asks for \(trainer.algorithm.name)")
         }
+        try checkChanges(against: checkpoint)
         trainer.machine.copyParameters(from: stored)
         try ModelCheckpoint.restore(trainer.optimizer, machine: trainer.machine, from: checkpoint)
         do {
@@ -208,6 +209,33 @@ public struct TrainingRun {
                    trainer.step, checkpoint.manifest.worldSize, checkpoint.manifest.worldSize == 1 ? "" : "s",
                    Date().timeIntervalSince(loadStarted)))
         return true
+    }
+
+    /// A resume must continue the run the checkpoint records: every setting that changes the
+    /// trajectory must be the checkpoint's, unless `--allow-changes` names it. Settings the
+    /// checkpoint does not record (an older version's) are not compared.
+    func checkChanges(against checkpoint: Checkpoint) throws {
+        guard case .object(let now) = ConfigFile.json(config) else { return }
+        let then = checkpoint.manifest.config
+        var changed: [String] = []
+        for key in TrainingConfig.trajectoryKeys where !config.allowChanges.contains(key) {
+            guard let old = then[key] else { continue }
+            let new = now[key] ?? .null
+            if !Self.same(old, new) { changed.append("\(key) \(CheckpointSummary.compact(new)) (the checkpoint's: \(CheckpointSummary.compact(old)))") }
+        }
+        guard changed.isEmpty else {
+            let keys = changed.map { String($0.prefix { $0 != " " }) }.joined(separator: ",")
+            throw ConfigError(path: checkpoint.directory, field: "config",
+                              "resuming would change the run's trajectory: \(changed.joined(separator: "; ")); pass --allow-changes \(keys) to resume anyway, or start a new run")
+        }
+    }
+
+    /// Equal settings; numbers compare by value (1 and 1.0 alike).
+    static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
+        default: return a == b
+        }
     }
 
     /// "host (ranks 0–1), other (rank 2)", from every rank's host name.
