@@ -4,6 +4,9 @@
 public enum CheckpointLayout {
     public static let checkpointsDirectoryName = "checkpoints"
     public static let manifestFileName = "manifest.json"
+    /// The SHA-256 of `manifest.json`'s bytes (64 hex digits and a newline), beside it: a
+    /// damaged manifest cannot vouch for itself.
+    public static let manifestDigestFileName = "manifest.sha256"
     public static let latestFileName = "LATEST"
     public static let stagingSuffix = ".tmp"
 

@@ -52,8 +52,7 @@ public enum CheckpointReader {
 
     /// Only the manifest of the step `path` means (cheap: no shard is read).
     public static func readManifest(_ path: String) throws -> Manifest {
-        let manifestPath = CheckpointLayout.join(try resolve(path), CheckpointLayout.manifestFileName)
-        return try Manifest.decode(DurableFile.read(manifestPath), source: manifestPath)
+        try Manifest.read(stepDirectory: resolve(path)).manifest
     }
 
     /// Loads and verifies every byte of the step `path` means; throws the first problem.

@@ -114,6 +114,8 @@ public struct CheckpointWriter: Sendable {
         // Decoding what we are about to commit catches inconsistent arguments now, not at resume.
         _ = try Manifest.decode(encoded, source: manifestPath)
         try DurableFile.write(encoded, to: manifestPath)
+        try DurableFile.write(Array((SHA256.hex(encoded) + "\n").utf8),
+                              to: CheckpointLayout.join(staging, CheckpointLayout.manifestDigestFileName))
         try DurableFile.syncDirectory(staging)
 
         let name = CheckpointLayout.stepDirectoryName(info.step)

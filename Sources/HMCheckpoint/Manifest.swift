@@ -32,10 +32,13 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var shards: [ShardRecord]
     /// ISO-8601 time of the commit.
     public var created: String
+    /// The file beside the manifest that holds its SHA-256 (`manifest.sha256`); nil in
+    /// manifests written before they were protected.
+    public var digest: String?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", step, epoch, samplesSeen = "samples_seen"
-        case worldSize = "world_size", config, architecture, tensors, shards, created
+        case worldSize = "world_size", config, architecture, tensors, shards, created, digest
     }
 
     public init(step: Int, epoch: Int, samplesSeen: Int, worldSize: Int, config: JSONValue,
@@ -51,6 +54,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.tensors = tensors
         self.shards = shards
         self.created = ISO8601DateFormatter().string(from: created)
+        self.digest = CheckpointLayout.manifestDigestFileName
     }
 
     /// The manifest entries of tensors split into shards, shard `i` of `parts.count` each.
@@ -97,6 +101,31 @@ public struct Manifest: Codable, Equatable, Sendable {
         }
         try manifest.checkConsistency(source: source)
         return manifest
+    }
+
+    /// Reads and checks the manifest of a step directory: its bytes against the digest beside
+    /// it first, before any field is trusted. Returns whether it was protected (a manifest of
+    /// an older version, without a digest, is read unprotected).
+    public static func read(stepDirectory directory: String) throws -> (manifest: Manifest, protected: Bool) {
+        let path = CheckpointLayout.join(directory, CheckpointLayout.manifestFileName)
+        let digestPath = CheckpointLayout.join(directory, CheckpointLayout.manifestDigestFileName)
+        let bytes = try DurableFile.read(path)
+        var protected = false
+        if DurableFile.size(digestPath) != nil {
+            let recorded = String(decoding: try DurableFile.read(digestPath), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let actual = SHA256.hex(bytes)
+            guard recorded == actual else {
+                throw CheckpointError(.checksumMismatch, path: path, field: "sha256",
+                                      "SHA-256 is \(actual), \(CheckpointLayout.manifestDigestFileName) records \(recorded.prefix(64))")
+            }
+            protected = true
+        }
+        let manifest = try decode(bytes, source: path)
+        if !protected, let digest = manifest.digest {
+            throw CheckpointError(.notFound, path: CheckpointLayout.join(directory, digest),
+                                  "missing: the manifest is protected by it")
+        }
+        return (manifest, protected)
     }
 
     /// Shard names must be plain file names (a manifest must not point outside its

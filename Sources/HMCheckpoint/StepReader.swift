@@ -4,9 +4,9 @@ enum StepReader {
     /// The checkpoint, or nil when a problem was reported and `report` did not throw.
     static func read(_ directory: String, report: (CheckpointError) throws -> Void) throws -> Checkpoint? {
         let manifestPath = CheckpointLayout.join(directory, CheckpointLayout.manifestFileName)
-        let manifest: Manifest
+        let manifest: Manifest, protected: Bool
         do {
-            manifest = try Manifest.decode(DurableFile.read(manifestPath), source: manifestPath)
+            (manifest, protected) = try Manifest.read(stepDirectory: directory)
         } catch {
             try report(wrap(error, manifestPath))
             return nil
@@ -36,7 +36,7 @@ enum StepReader {
             try report(CheckpointError(.tensorMismatch, path: CheckpointLayout.join(directory, entry.shard),
                                        field: name, "listed in the manifest but not in the shard"))
         }
-        return complete ? Checkpoint(directory: directory, manifest: manifest, tensors: tensors) : nil
+        return complete ? Checkpoint(directory: directory, manifest: manifest, tensors: tensors, protected: protected) : nil
     }
 
     /// Size and SHA-256 are checked before anything is decompressed: a damaged file is

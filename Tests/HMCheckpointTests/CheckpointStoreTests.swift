@@ -17,7 +17,7 @@ import Testing
 
         let files = try FileManager.default.contentsOfDirectory(atPath: committed).sorted()
         let shardNames = (0..<shards).map { String(format: "shard-%05d-of-%05d.safetensors.zst", $0, shards) }
-        #expect(files == (["manifest.json"] + shardNames).sorted())
+        #expect(files == (["manifest.json", "manifest.sha256"] + shardNames).sorted())
         #expect(!FileManager.default.fileExists(atPath: run.file("checkpoints", "step-00001200.tmp")))
 
         // The run directory, its checkpoints/ and the step directory all mean this step.
@@ -99,7 +99,7 @@ import Testing
         try store.save(CheckpointInfo(step: 2), tensors: sampleTensors(seed: 2))
         #expect(!FileManager.default.fileExists(atPath: staging))
         let files = try FileManager.default.contentsOfDirectory(atPath: run.file("checkpoints", "step-00000002"))
-        #expect(files.sorted() == ["manifest.json", "shard-00000-of-00001.safetensors.zst"])
+        #expect(files.sorted() == ["manifest.json", "manifest.sha256", "shard-00000-of-00001.safetensors.zst"])
     }
 
     /// The N-rank protocol driven by hand: ranks write in any order, rank 0 commits.

@@ -49,3 +49,10 @@ let zstdExecutable: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/
     .split(separator: ":")
     .map { "\($0)/zstd" }
     .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Rewrites a step's manifest and the digest beside it, as a consistent (but altered) commit.
+func writeManifest(_ manifest: Manifest, _ stepDirectory: String) throws {
+    let bytes = try manifest.encoded()
+    try writeBytes(bytes, stepDirectory + "/manifest.json")
+    try writeBytes(Array((SHA256.hex(bytes) + "\n").utf8), stepDirectory + "/manifest.sha256")
+}

@@ -98,20 +98,21 @@ struct CheckpointCommandTests {
     static let damages: [Damage] = [
         Damage(description: "a flipped byte in a shard", step: 20, file: "step-00000020/" + shard0,
                reason: "SHA-256") { try flip(at: $0 + "/step-00000020/" + shard0) { $0.count / 2 } },
+        // Every change to the manifest is caught by the digest beside it, before any field is read.
         Damage(description: "a flipped bit in a sha256 value of manifest.json", step: 20,
-               file: "step-00000020/" + shard1, reason: "the manifest records") {
+               file: "step-00000020/manifest.json", reason: "manifest.sha256 records") {
             try flip(at: $0 + "/step-00000020/manifest.json") { try offset(in: $0, after: "\"sha256\" : \"", nth: 1) }
         },
         Damage(description: "a flipped bit in a shard's byte count in manifest.json", step: 20,
-               file: "step-00000020/" + shard0, reason: "the manifest records") {
+               file: "step-00000020/manifest.json", reason: "manifest.sha256 records") {
             try flip(at: $0 + "/step-00000020/manifest.json") { try offset(in: $0, after: "\"bytes\" : ", nth: 0) + 1 }
         },
         Damage(description: "a flipped bit in the step number of manifest.json", step: 20,
-               file: "step-00000020/manifest.json", reason: "the directory is step 20") {
+               file: "step-00000020/manifest.json", reason: "manifest.sha256 records") {
             try flip(at: $0 + "/step-00000020/manifest.json") { try offset(in: $0, after: "\"step\" : ", nth: 0) }
         },
         Damage(description: "a flipped bit that breaks the JSON of manifest.json", step: 20,
-               file: "step-00000020/manifest.json", reason: "bad manifest JSON") {
+               file: "step-00000020/manifest.json", reason: "manifest.sha256 records") {
             try flip(at: $0 + "/step-00000020/manifest.json") { try offset(in: $0, after: "{\n  ", nth: 0) }
         },
         Damage(description: "a truncated shard", step: 20, file: "step-00000020/" + shard1, reason: "the manifest records") {

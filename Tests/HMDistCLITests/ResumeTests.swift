@@ -36,7 +36,7 @@ struct ResumeTests {
         for step in [10, 20] {
             let dir = saved + "/checkpoints/" + stepName(step)
             let files = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            #expect(files == ["manifest.json", "shard-00000-of-00002.safetensors.zst", "shard-00001-of-00002.safetensors.zst"],
+            #expect(files == ["manifest.json", "manifest.sha256", "shard-00000-of-00002.safetensors.zst", "shard-00001-of-00002.safetensors.zst"],
                     "\(dir): \(files.sorted())")
             let manifest = try CheckpointReader.readManifest(dir)
             #expect(manifest.worldSize == 2 && manifest.step == step, "\(dir): world size \(manifest.worldSize), step \(manifest.step)")
