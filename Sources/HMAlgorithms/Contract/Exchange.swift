@@ -29,7 +29,7 @@ public struct Exchange {
     public let name: String
     public let payload: Payload
     public let timing: Timing
-    /// The largest |value| one share can put in an element (fixed point's range).
+    /// The largest |value| an element can hold, summed over the whole step (fixed point's range).
     public let bound: Double
     /// Names the element at an index in messages ("gradient of generative.0.weight").
     public let label: (Int) -> String

@@ -32,8 +32,12 @@ struct TrainCommand: ParsableCommand {
             guard a.hasPrefix("--") else {
                 throw ConfigError(path: "command line", field: a, "unexpected argument; options are --key value (see hm-dist train --help)")
             }
-            let body = String(a.dropFirst(2)), parts = body.split(separator: "=", maxSplits: 1).map(String.init)
+            let body = String(a.dropFirst(2))
+            let parts = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let key = parts[0]
+            guard !key.isEmpty else {
+                throw ConfigError(path: "command line", field: a, "expected an option name after --")
+            }
             guard let option = TrainingOptions.option(key) else {
                 throw ConfigError(path: "command line", field: "--\(key)", "is not an option of train; expected one of \(TrainingOptions.all.map { "--" + $0.key }.joined(separator: ", "))")
             }

@@ -19,7 +19,8 @@ public enum ConfigFile {
         guard let map = parsed as? [String: Any] else {
             throw ConfigError(path: path, field: "yaml", "expected a mapping of keys to values")
         }
-        return map.keys.sorted().map { ($0, .yaml(map[$0]!), path) }
+        // A key set to null (`steps: ~`) is left unset.
+        return map.keys.sorted().filter { !(map[$0]! is NSNull) }.map { ($0, .yaml(map[$0]!), path) }
     }
 
     /// `key: value` lines in the options' order.

@@ -32,14 +32,14 @@ extension TrainingOption {
     static func integer(_ input: OptionInput) -> Int? {
         switch input {
         case .text(let s): return Int(s.trimmingCharacters(in: .whitespaces))
-        case .yaml(let v): return v as? Int
+        case .yaml(let v): return v as? Int ?? (v as? String).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
     }
 
     static func number(_ input: OptionInput) -> Double? {
         switch input {
         case .text(let s): return Double(s.trimmingCharacters(in: .whitespaces))
-        case .yaml(let v): return v as? Double ?? (v as? Int).map(Double.init)
+        case .yaml(let v): return v as? Double ?? (v as? Int).map(Double.init) ?? (v as? String).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         }
     }
 

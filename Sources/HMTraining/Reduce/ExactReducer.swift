@@ -84,12 +84,12 @@ final class ExactReducer: Reducer {
     }
 }
 
-/// Exact sums in int64 fixed point: 2^40 per unit while the exchange's bound allows (Bernoulli
-/// mean gradients are bounded by 1, leaving 2^18 of headroom), fewer fractional bits for
-/// larger bounds. An addend above 2^58 — where ten micro-blocks' sums could leave int64 — is
-/// an error naming the element, never a silent wrap.
+/// Exact sums in int64 fixed point: 2^40 per unit while the exchange's bound on the whole sum
+/// allows (Bernoulli mean gradients are bounded by 1; Fisher sums by their sample count, up to
+/// 2^21 at 2^40), fewer fractional bits for larger bounds, so that the sum stays below 2^61.
+/// A value beyond that is an error naming the element, never a silent wrap.
 final class FixedPointBuffer {
-    static let limit = 0x1p58
+    static let limit = 0x1p61
     let sums: UnsafeMutablePointer<Int64>
     let count: Int
     let scale: Double
@@ -103,10 +103,10 @@ final class FixedPointBuffer {
 
     deinit { sums.deallocate() }
 
-    /// 2^min(40, 58 − ⌈log₂ bound⌉).
+    /// 2^min(40, 61 − ⌈log₂ bound⌉).
     static func scale(bound: Double) -> Double {
         let bits = Int(ceil(log2(max(bound, 1))))
-        return pow(2, Double(min(40, 58 - bits)))
+        return pow(2, Double(min(40, 61 - bits)))
     }
 
     func zero() { sums.update(repeating: 0, count: count) }
