@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "HMCheckpointTests", dependencies: ["HMCheckpoint"]),
         .target(name: "HMTestSupport", path: "Tests/HMTestSupport"),
         .testTarget(name: "HMCommTests", dependencies: ["HMComm", "HMTestSupport"]),
-        .testTarget(name: "HMTrainingTests", dependencies: ["HMTraining", "HMAlgorithms", "HMCore", "HMComm", "HMCheckpoint", "HMData"]),
+        .testTarget(name: "HMTrainingTests", dependencies: ["HMTraining", "HMAlgorithms", "HMCore", "HMComm", "HMCheckpoint", "HMData", "HMTestSupport"]),
         .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMTraining", "HMPlatform", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,5 @@
 import Foundation
+import HMTestSupport
 import Testing
 import HMCheckpoint
 

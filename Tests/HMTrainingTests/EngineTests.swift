@@ -3,6 +3,7 @@ import HMAlgorithms
 import HMCheckpoint
 import HMComm
 import HMCore
+import HMTestSupport
 import HMTraining
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
     /// stopped: on the same world size, and — with `--reproducible` — on another.
     @Test(arguments: [("nrws", 2, 2, false), ("nws", 2, 3, true), ("rws", 1, 4, true)])
     func resumeIsExact(algorithm: String, first: Int, second: Int, reproducible: Bool) throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let extra = reproducible ? ["reproducible": "true"] : [:]
         try run(small(algorithm, steps: 12, extra: extra.merging(["run-dir": tmp.path("straight")]) { $1 }), ranks: first)
         try run(small(algorithm, steps: 6, extra: extra.merging(["run-dir": tmp.path("stopped")]) { $1 }), ranks: first)
@@ -73,7 +74,7 @@ import Testing
     static let sleepOnly: AlgorithmFactory = { m, _, dreams in SleepOnly(machine: m, dreams: dreams) }
 
     @Test func sleepOnlyTrainsOnOneAndThreeRanksAndResumes() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let c = try small("ws", steps: 30, extra: ["reproducible": "true", "lr": "0.01"])
         let initial = HelmholtzMachine(c.model(dataWidth: 64, imageShape: [8, 8]))
         initial.initialize(seed: c.seed)

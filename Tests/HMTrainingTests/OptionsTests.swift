@@ -1,6 +1,7 @@
 import Foundation
 import HMAlgorithms
 import HMCore
+import HMTestSupport
 import HMTraining
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// `config.yaml`, so what a run writes reads back as the same configuration.
 struct OptionsTests {
     @Test func configYAMLReadsBackAsTheSameConfiguration() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         let c = try config(["data": "bars:4", "layers": "16,8:bernoulli,3", "algorithm": "nrws", "samples": "7", "batch": "30",
                             "lr": "2.5e-4", "optimizer": "sgd", "momentum": "0.5", "steps": "40", "seed": "18446744073709551615",
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
@@ -21,6 +22,15 @@ struct OptionsTests {
         // Every option is written (the unset optional ones aside).
         let keys = Set(TrainingOptions.record(c).map(\.key))
         #expect(keys == Set(TrainingOptions.all.map(\.key)).subtracting(["epochs"]))
+    }
+
+    /// A string setting keeps its text as written, even where YAML would read a number or a date.
+    @Test func stringSettingsKeepTheirYAMLText() throws {
+        let tmp = try TestScratch()
+        let path = tmp.path("c.yaml")
+        try "run-dir: 007\ndata: 2024-05-01\nlr: \"1e-3\"\nsteps: ~\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let c = try TrainingOptions.resolve(ConfigFile.load(path: path))
+        #expect(c.runDir == "007" && c.data == "2024-05-01" && c.lr == 1e-3 && c.steps == nil && c.epochs == 10)
     }
 
     @Test func defaultsThatDependOnOtherSettings() throws {

@@ -1,12 +1,13 @@
 import Foundation
 import HMCheckpoint
+import HMTestSupport
 import HMTraining
 import Testing
 
 /// A resume continues the run its checkpoint records, and loads only what verification passes.
 @Suite(.serialized) struct ResumeChecksTests {
     @Test func aChangedSeedIsRefusedWithBothValuesUnlessAllowed() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         try run(small("rws", steps: 4, extra: ["run-dir": tmp.path("r"), "seed": "3"]), ranks: 1)
         let changed = try small("rws", steps: 8, extra: ["run-dir": tmp.path("r"), "resume": "auto", "seed": "4", "log-every": "2"])
         #expect {
@@ -24,7 +25,7 @@ import Testing
     /// A one-digit change of the manifest's step (4 → 5), with a matching digest: verification rejects the step, and so
     /// does every load — resume falls back to the step before and never resumes it as step 5.
     @Test func aManifestWhoseStepDiffersFromItsDirectoryIsNeverLoaded() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         try run(small("ws", steps: 4, extra: ["run-dir": tmp.path("r"), "checkpoint-every": "2", "keep": "5"]), ranks: 1)
         let step = tmp.path("r/checkpoints/step-00000004")
         let manifest = step + "/manifest.json"
@@ -45,7 +46,7 @@ import Testing
 @Suite(.serialized) struct ManifestDigestTests {
     @Test(arguments: ["\"epoch\" : 0", "\"samples_seen\" : 80", "\"seed\" : 3", "\"batch\" : 20", "\"world_size\" : 1", "\"step\" : 4"])
     func aChangedDigitInAnyFieldIsCaught(field: String) throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         try run(small("ws", steps: 4, extra: ["run-dir": tmp.path("r")]), ranks: 1)
         let step = tmp.path("r/checkpoints/step-00000004"), manifest = step + "/manifest.json"
         let text = try String(contentsOfFile: manifest, encoding: .utf8)
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func aDeletedDigestIsCaughtAndAnOldUnprotectedManifestIsRead() throws {
-        let tmp = try Scratch()
+        let tmp = try TestScratch()
         try run(small("ws", steps: 4, extra: ["run-dir": tmp.path("r")]), ranks: 1)
         let step = tmp.path("r/checkpoints/step-00000004")
         try FileManager.default.removeItem(atPath: step + "/manifest.sha256")

@@ -40,18 +40,3 @@ func run(_ c: TrainingConfig, ranks: Int, algorithm: AlgorithmFactory? = nil, fa
 
 /// A fault on an early step: a resumed run that really resumes never reaches it.
 let failsBeforeTheResumePoint = FaultInjection(rank: 0, step: 2, kind: .throw)
-
-/// A scratch directory removed at the end.
-final class Scratch {
-    let root: String
-    init() throws {
-        root = NSTemporaryDirectory() + "hm-training-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
-
-func maxRelativeDifference(_ a: [Float], _ b: [Float]) -> Double {
-    zip(a, b).map { Double(abs($0 - $1)) / max(1e-3, Double(abs($1))) }.max() ?? 0
-}

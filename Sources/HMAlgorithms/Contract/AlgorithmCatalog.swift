@@ -8,6 +8,8 @@ public enum AlgorithmName: String, CaseIterable, Sendable, Codable {
     public var usesImportanceSamples: Bool { self == .rws || self == .nrws }
     /// Whether it follows the natural gradient (`--damping`, `--fisher-*` apply).
     public var isNatural: Bool { self == .nws || self == .nrws }
+    /// Whether this version can train it.
+    public var isAvailable: Bool { self != .ddc }
 }
 
 /// The options an algorithm is built from; the engine carries them without reading them.
@@ -22,6 +24,54 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var fisherDecay = 0.0
 
     public init() {}
+
+    /// Defaults that depend on other settings, for those not `given` (by key): K by the
+    /// algorithm (5 where it draws importance samples, else 1), the final damping the damping.
+    public mutating func fillDefaults(given: Set<String>) {
+        if !given.contains("samples") { samples = name.usesImportanceSamples ? 5 : 1 }
+        if !given.contains("damping-final") { dampingFinal = damping }
+    }
+}
+
+/// One setting of `AlgorithmOptions` as an option of `train`: its key (flag and YAML key), its
+/// help, and where its value goes. The training options take these as they are, so the engine
+/// says nothing about which algorithm reads which option.
+public struct AlgorithmOptionField {
+    public enum Value {
+        case integer(WritableKeyPath<AlgorithmOptions, Int>, minimum: Int)
+        case real(WritableKeyPath<AlgorithmOptions, Double>, expected: String, valid: (Double) -> Bool)
+    }
+    public let key: String
+    public let help: String
+    public let value: Value
+}
+
+extension AlgorithmOptions {
+    static func names(_ which: (AlgorithmName) -> Bool) -> String {
+        AlgorithmName.allCases.filter(which).map(\.rawValue).joined(separator: "/")
+    }
+
+    /// The help of `--algorithm`.
+    public static var algorithmHelp: String {
+        "The algorithm (default \(AlgorithmOptions().name.rawValue); \(names { !$0.isAvailable }) in a later version)."
+    }
+
+    public static let fields: [AlgorithmOptionField] = {
+        let k = names(\.usesImportanceSamples), n = names(\.isNatural)
+        return [
+            .init(key: "samples", help: "Importance samples K per data point (\(k); default 5).", value: .integer(\.samples, minimum: 1)),
+            .init(key: "damping", help: "\(n): damping α of the solve (F + αI)⁻¹g (default 0.01).",
+                  value: .real(\.damping, expected: "a positive number", valid: { $0 > 0 })),
+            .init(key: "damping-final", help: "\(n): α at the end of the damping schedule (default: --damping, constant).",
+                  value: .real(\.dampingFinal, expected: "a positive number", valid: { $0 > 0 })),
+            .init(key: "damping-steps", help: "\(n): steps over which α moves geometrically from --damping to --damping-final.",
+                  value: .integer(\.dampingSteps, minimum: 0)),
+            .init(key: "fisher-every", help: "\(n): recompute the Fisher statistics and factors every k steps (default 10).",
+                  value: .integer(\.fisherEvery, minimum: 1)),
+            .init(key: "fisher-decay", help: "\(n): running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off).",
+                  value: .real(\.fisherDecay, expected: "a number in [0, 1)", valid: { (0..<1).contains($0) })),
+        ]
+    }()
 }
 
 /// Builds the algorithm that `AlgorithmOptions` names: the one place that maps names to types.
@@ -29,7 +79,8 @@ public enum AlgorithmCatalog {
     public struct Unavailable: Error, CustomStringConvertible {
         public let name: AlgorithmName
         public var description: String {
-            "\(name.rawValue) is not available in this version; use \(AlgorithmName.allCases.filter { $0 != name && $0 != .ddc }.map(\.rawValue).joined(separator: ", "))"
+            let others = AlgorithmName.allCases.filter(\.isAvailable).map(\.rawValue)
+            return "\(name.rawValue) is not available in this version; use \(others.dropLast().joined(separator: ", ")) or \(others.last!)"
         }
     }
 
@@ -44,7 +95,7 @@ public enum AlgorithmCatalog {
                                            fisherDecay: o.fisherDecay)
             natural.dampingSchedule = DampingSchedule(start: o.damping, final: o.dampingFinal, steps: o.dampingSteps)
             return natural
-        case .ddc: throw Unavailable(name: o.name)
+        case .ddc: throw Unavailable(name: o.name)  // not isAvailable
         }
     }
 }

@@ -9,9 +9,9 @@ import HMPlatform
 ///
 /// The bound: one step runs with `BLAS.recorder` on, capturing every product of the step;
 /// those products are then replayed alone, on matrices of the same shapes, and timed. The
-/// step's FLOP count and the GEMM-only rate come from the same run on the same machine. For
-/// nws/nrws the recorded step (the sixth) is not a Fisher recompute step (every 10th), so the
-/// bound counts the products of every step, not the statistics' occasional ones.
+/// step's FLOP count and the GEMM-only rate come from the same run on the same machine. The
+/// recorded step is the sixth (step 5), which no algorithm's every-10th-step statistics fall
+/// on, so the bound counts the products of every step, not occasional ones.
 public struct Bench {
     public struct Result: Codable, Sendable {
         public var workload: String
@@ -32,9 +32,10 @@ public struct Bench {
         public var world_size: Int
         /// Share of the training step spent waiting on communication (mean over ranks).
         public var comm_wait_fraction: Double
-        /// nws/nrws: shares of the step (rank 0) spent on Fisher statistics, their reduction
-        /// across ranks, the factorisations and the solves (each rank its share of the units),
-        /// and the allgather of the solved units, over the timed steps.
+        /// For an algorithm that transforms its gradients: shares of the step (rank 0) spent on
+        /// its statistics, their reduction across ranks, `afterExchange` ("factor"),
+        /// `finishGradients` ("solve", each rank its share) and the gathering of the ranks'
+        /// shares, over the timed steps. (The key keeps its first client's name, the Fisher.)
         public var fisher_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
         public var checkpoint: CheckpointCost?

@@ -1,9 +1,8 @@
 import HMAlgorithms
 import HMCore
 
-/// The benchmark workloads (docs/command-line.md, `bench`): B1 is binarized-MNIST shapes
-/// 784-200-200-10 with rws, K = 5, batch 100, 100 dreams, Adam 1e-3; B2 is B1 with nrws; B3 is
-/// B1 with layers 784-1000-500-250-10.
+/// A benchmark workload: a model's shape, an algorithm and the step's sizes, trained with Adam
+/// 1e-3 on float32 (the command line's B1, B2, B3: docs/training.md).
 public struct Workload: Sendable {
     public let name: String
     public let layers: [Int]
@@ -12,11 +11,14 @@ public struct Workload: Sendable {
     public let batch: Int
     public let dreams: Int
 
-    public static let all: [String: Workload] = [
-        "b1": Workload(name: "b1", layers: [784, 200, 200, 10], algorithm: .rws, samples: 5, batch: 100, dreams: 100),
-        "b2": Workload(name: "b2", layers: [784, 200, 200, 10], algorithm: .nrws, samples: 5, batch: 100, dreams: 100),
-        "b3": Workload(name: "b3", layers: [784, 1000, 500, 250, 10], algorithm: .rws, samples: 5, batch: 100, dreams: 100),
-    ]
+    public init(name: String, layers: [Int], algorithm: AlgorithmName, samples: Int, batch: Int, dreams: Int) {
+        self.name = name
+        self.layers = layers
+        self.algorithm = algorithm
+        self.samples = samples
+        self.batch = batch
+        self.dreams = dreams
+    }
 
     /// The run's configuration (Adam 1e-3, float32), with `algorithm` overridden if given; K
     /// applies only to algorithms that draw importance samples, as in `train`.

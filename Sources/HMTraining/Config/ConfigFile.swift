@@ -19,8 +19,13 @@ public enum ConfigFile {
         guard let map = parsed as? [String: Any] else {
             throw ConfigError(path: path, field: "yaml", "expected a mapping of keys to values")
         }
+        // Each scalar's text as written, beside the value YAML's rules give it.
+        var written: [String: String] = [:]
+        for (key, value) in (try? Yams.compose(yaml: text))?.mapping ?? [:] {
+            if let k = key.string, let v = value.scalar?.string { written[k] = v }
+        }
         // A key set to null (`steps: ~`) is left unset.
-        return map.keys.sorted().filter { !(map[$0]! is NSNull) }.map { ($0, .yaml(map[$0]!), path) }
+        return map.keys.sorted().filter { !(map[$0]! is NSNull) }.map { ($0, .yaml(map[$0]!, text: written[$0]), path) }
     }
 
     /// `key: value` lines in the options' order.

@@ -45,12 +45,11 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Settings a resumed run may change although they change the trajectory.
     public var allowChanges: [String] = []
 
-    /// The settings that change a run's trajectory: a resume that changes one is refused
-    /// unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
+    /// The settings that change a run's trajectory (every algorithm option among them): a
+    /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
-    public static let trajectoryKeys = ["data", "binarize", "samples", "batch", "dreams", "optimizer", "lr", "momentum",
-                                        "seed", "reproducible", "damping", "damping-final", "damping-steps",
-                                        "fisher-every", "fisher-decay"]
+    public static let trajectoryKeys = ["data", "binarize", "batch", "dreams", "optimizer", "lr", "momentum",
+                                        "seed", "reproducible"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}
 

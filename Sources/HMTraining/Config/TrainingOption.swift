@@ -1,9 +1,11 @@
 import Foundation
+import HMAlgorithms
 
-/// A value as given: the text of a flag, or a parsed YAML scalar or list.
+/// A value as given: the text of a flag, or a parsed YAML value with, for a scalar, its text
+/// as written (so that `run-dir: 007` stays "007", not the number 7).
 public enum OptionInput {
     case text(String)
-    case yaml(Any)
+    case yaml(Any, text: String?)
 }
 
 /// One setting of `train`, declared once: its key is the flag (`--checkpoint-every`) and the
@@ -12,7 +14,7 @@ public enum OptionInput {
 /// and the manifest.
 public struct TrainingOption {
     public let key: String
-    /// The value's form in the help text (`N`, `X`, `ws|rws|…`); nil for a flag without value.
+    /// The value's form in the help text (`N`, `X`, `adam|sgd`); nil for a flag without value.
     public let value: String?
     public let help: String
     let apply: (inout TrainingConfig, OptionInput, String) throws -> Void
@@ -25,21 +27,21 @@ extension TrainingOption {
     static func text(_ input: OptionInput) -> String? {
         switch input {
         case .text(let s): return s
-        case .yaml(let v): return v as? String ?? ((v is Int || v is Double) ? "\(v)" : nil)
+        case .yaml(let v, let raw): return v as? String ?? raw
         }
     }
 
     static func integer(_ input: OptionInput) -> Int? {
         switch input {
         case .text(let s): return Int(s.trimmingCharacters(in: .whitespaces))
-        case .yaml(let v): return v as? Int ?? (v as? String).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        case .yaml(let v, _): return v as? Int ?? (v as? String).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
     }
 
     static func number(_ input: OptionInput) -> Double? {
         switch input {
         case .text(let s): return Double(s.trimmingCharacters(in: .whitespaces))
-        case .yaml(let v): return v as? Double ?? (v as? Int).map(Double.init) ?? (v as? String).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        case .yaml(let v, _): return v as? Double ?? (v as? Int).map(Double.init) ?? (v as? String).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         }
     }
 
@@ -51,7 +53,7 @@ extension TrainingOption {
     static func shown(_ input: OptionInput) -> String {
         switch input {
         case .text(let s): return s
-        case .yaml(let v): return "\(v)"
+        case .yaml(let v, let raw): return raw ?? "\(v)"
         }
     }
 
@@ -105,12 +107,22 @@ extension TrainingOption {
         }, render: { $0[keyPath: path] })
     }
 
+    /// An option an algorithm declares (`AlgorithmOptions.fields`).
+    static func algorithm(_ f: AlgorithmOptionField) -> TrainingOption {
+        switch f.value {
+        case .integer(let path, let minimum):
+            return .int(f.key, (\TrainingConfig.algorithm).appending(path: path), minimum: minimum, help: f.help)
+        case .real(let path, let expected, let valid):
+            return .real(f.key, (\TrainingConfig.algorithm).appending(path: path), expected: expected, valid, help: f.help)
+        }
+    }
+
     /// On or off: a flag without value on the command line, `true`/`false` in YAML.
     static func flag(_ key: String, _ path: WritableKeyPath<TrainingConfig, Bool>, help: String) -> TrainingOption {
         TrainingOption(key: key, value: nil, help: help, apply: { c, input, source in
             switch input {
             case .text: c[keyPath: path] = true
-            case .yaml(let v):
+            case .yaml(let v, _):
                 guard let b = v as? Bool else { throw ConfigError(path: source, field: key, "expected true or false, found \(v)") }
                 c[keyPath: path] = b
             }

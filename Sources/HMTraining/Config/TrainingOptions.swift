@@ -3,14 +3,15 @@ import HMAlgorithms
 import HMCore
 
 /// Every option of `train`, in the order of the help text. The flag, the YAML key, the
-/// `config.yaml` line and the help of each come from its one entry here.
+/// `config.yaml` line and the help of each come from its one entry here; the algorithms'
+/// options come from `AlgorithmOptions.fields`, as the algorithms declare them.
 public enum TrainingOptions {
     public static let all: [TrainingOption] = [
         .string("data", \.data, value: "SPEC", help: "IDX directory or images file, or a built-in set: digits (default), bars, bars:N."),
         .choice("binarize", \.binarize, help: "Real-valued data to 0/1 (default none)."),
         layers,
-        .choice("algorithm", \.algorithm.name, help: "The algorithm (default rws; ddc in a later version)."),
-        .int("samples", \.algorithm.samples, minimum: 1, help: "Importance samples K per data point (rws, nrws; default 5)."),
+        .choice("algorithm", \.algorithm.name, help: AlgorithmOptions.algorithmHelp),
+    ] + AlgorithmOptions.fields.map(TrainingOption.algorithm) + [
         .int("batch", \.batch, minimum: 1, help: "Global batch size, split across ranks (default 100)."),
         .int("dreams", \.dreams, minimum: 1, help: "Dreams per step for the sleep phase (default: the batch)."),
         .choice("optimizer", \.optimizer, help: "adam (default) or sgd with momentum."),
@@ -31,11 +32,6 @@ public enum TrainingOptions {
         .choice("eval-split", \.evalSplit, help: "The split of those estimates (default valid)."),
         .int("log-every", \.logEvery, minimum: 1, help: "Progress line and metrics record every S steps (default 100)."),
         zstdLevel,
-        .real("damping", \.algorithm.damping, expected: "a positive number", { $0 > 0 }, help: "nws/nrws: damping α of the solve (F + αI)⁻¹g (default 0.01)."),
-        .real("damping-final", \.algorithm.dampingFinal, expected: "a positive number", { $0 > 0 }, help: "nws/nrws: α at the end of the damping schedule (default: --damping, constant)."),
-        .int("damping-steps", \.algorithm.dampingSteps, minimum: 0, help: "nws/nrws: steps over which α moves geometrically from --damping to --damping-final."),
-        .int("fisher-every", \.algorithm.fisherEvery, minimum: 1, help: "nws/nrws: recompute the Fisher statistics and factors every k steps (default 10)."),
-        .real("fisher-decay", \.algorithm.fisherDecay, expected: "a number in [0, 1)", { (0..<1).contains($0) }, help: "nws/nrws: running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off)."),
         allowChanges,
     ]
 
@@ -53,9 +49,8 @@ public enum TrainingOptions {
             try option.apply(&c, g.input, g.source)
             set[g.key] = g.source
         }
-        if set["samples"] == nil { c.algorithm.samples = c.algorithm.name.usesImportanceSamples || c.algorithm.name == .ddc ? 5 : 1 }
+        c.algorithm.fillDefaults(given: Set(set.keys))
         if set["dreams"] == nil { c.dreams = c.batch }
-        if set["damping-final"] == nil { c.algorithm.dampingFinal = c.algorithm.damping }
         if let source = set["steps"] {
             if set["epochs"] != nil { throw ConfigError(path: source, field: "steps", "give either epochs or steps, not both") }
             c.epochs = nil
@@ -77,7 +72,7 @@ public enum TrainingOptions {
             let items: [String]
             switch input {
             case .text(let s): items = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            case .yaml(let v):
+            case .yaml(let v, _):
                 guard let list = v as? [Any] else { throw ConfigError(path: source, field: "layers", "expected a list of widths like [784, 200, 200, 10]") }
                 items = list.map { "\($0)" }
             }
@@ -107,7 +102,7 @@ public enum TrainingOptions {
         let v: UInt64?
         switch input {
         case .text(let s): v = UInt64(s)
-        case .yaml(let y): v = (y as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil } ?? (y as? UInt64) ?? (y as? String).flatMap { UInt64($0) }
+        case .yaml(let y, _): v = (y as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil } ?? (y as? UInt64) ?? (y as? String).flatMap { UInt64($0) }
         }
         guard let v else { throw ConfigError(path: source, field: "seed", "expected an integer from 0 to \(UInt64.max), found \(TrainingOption.shown(input))") }
         c.seed = v
@@ -133,7 +128,7 @@ public enum TrainingOptions {
         let keys: [String]
         switch input {
         case .text(let s): keys = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        case .yaml(let v): keys = (v as? [Any])?.map { "\($0)" } ?? (v as? String)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        case .yaml(let v, _): keys = (v as? [Any])?.map { "\($0)" } ?? (v as? String)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
         }
         if let bad = keys.first(where: { !TrainingConfig.trajectoryKeys.contains($0) }) {
             throw ConfigError(path: source, field: "allow-changes", "\(bad) is not a setting that changes the trajectory; expected some of \(TrainingConfig.trajectoryKeys.joined(separator: ", "))")

@@ -23,6 +23,8 @@ public final class Trainer {
     let x: Matrix
     let reducer: Reducer
     let segments = SegmentGather()
+    /// The machine's gradients as exchanges, for the check after `finishGradients`.
+    let gradients: [Exchange]
     /// Per step, summed across ranks: wake bound, sleep log q, and whether any rank received
     /// a preemption signal (so that every rank stops at the same step boundary).
     let statistics = DoubleBuffer(3)
@@ -35,7 +37,7 @@ public final class Trainer {
     public var step = 0
     /// Set when a rank received SIGUSR1 or SIGTERM: the step boundary where all agreed to stop.
     public private(set) var stopSignal: Int32?
-    /// Where the last step's time went besides the phases (the natural gradient's parts).
+    /// Where the last step's time went besides the wake and sleep phases.
     public struct Phases: Sendable {
         /// The algorithm's `statistics` of its shares.
         public var statistics = 0.0
@@ -50,8 +52,8 @@ public final class Trainer {
         public var total: Double { statistics + reduction + factor + solve + gather }
     }
     public private(set) var phases = Phases()
-    /// Whether the algorithm's `finishGradients` has changed the summed gradients (the natural
-    /// gradient): the bench then reports the phases.
+    /// Whether the algorithm's `finishGradients` has changed the summed gradients: the bench
+    /// then reports the phases.
     public private(set) var transformsGradients = false
     /// Seconds the last step spent waiting on communication.
     public private(set) var communicationSeconds = 0.0
@@ -100,6 +102,7 @@ public final class Trainer {
         optimizer = config.optimizer == .sgd
             ? SGD(count: machine.store.count, learningRate: Float(config.lr), momentum: Float(config.momentum))
             : Adam(count: machine.store.count, learningRate: Float(config.lr))
+        gradients = Exchange.gradients(of: machine)
         reducer = config.reproducible ? ExactReducer(comm: comm, microBlocks: M) : PlainReducer(comm: comm)
         stepsPerEpoch = train.rows / config.batch
         totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch
@@ -133,10 +136,12 @@ public final class Trainer {
             var share = self.share(examples: part.examples, dreams: part.dreams)
             statistics[0] += algorithm.wake(share)
             if fault?.fires(.nan, rank: comm.rank, step: step) == true { machine.store.gradients.data[0] = .nan }
-            let early = algorithm.exchanges(step: step)
-            if checkLocally && !reducer.isExact { try checkFinite(early.filter { $0.timing == .duringSleep }, summed: false) }
-            let pending = try timed { try reducer.afterWake(early) }
-            share.progress = { _ = try? pending?.test() }
+            if reducer.overlapsSleep {
+                let early = algorithm.exchanges(step: step)
+                if comm.size > 1 { try checkFinite(early.filter { $0.timing == .duringSleep }, summed: false) }
+                let pending = try timed { try reducer.afterWake(early) }
+                share.progress = { _ = try? pending?.test() }
+            }
             statistics[1] += algorithm.sleep(share)
             clock(\.statistics) { algorithm.statistics(share) }
             exchanges = algorithm.exchanges(step: step)
@@ -156,7 +161,7 @@ public final class Trainer {
         let changed = clock(\.solve) { algorithm.finishGradients(step: step) }
         try clock(\.gather) { try timed { try segments.run(algorithm, comm: comm) } }
         transformsGradients = transformsGradients || changed
-        if changed { try checkFinite(Exchange.gradients(of: machine), summed: true, transformed: true) }
+        if changed { try checkFinite(gradients, summed: true, transformed: true) }
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
         step += 1
         return (statistics[0] / Double(config.batch), statistics[1] / Double(config.dreams))

@@ -57,37 +57,36 @@ public struct TrainingRun {
     public enum Outcome: Sendable { case finished, preempted(signal: Int32) }
 
     public func run() throws -> Outcome {
-        let settings = config
-        let data = self.data.dataset, train = self.data.train, held = self.data.held, split = settings.evalSplit.rawValue
-        let model = settings.model(dataWidth: data.width, imageShape: [data.imageShape.rows, data.imageShape.cols])
+        let data = self.data.dataset, train = self.data.train, held = self.data.held, split = config.evalSplit.rawValue
+        let model = config.model(dataWidth: data.width, imageShape: [data.imageShape.rows, data.imageShape.cols])
         let widths = model.widths
         guard widths[0] == data.width else {
-            throw ConfigError(path: settings.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
+            throw ConfigError(path: config.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
         }
         let machine = HelmholtzMachine(model)
-        if isLeader { machine.initialize(seed: settings.seed, pixelMeans: Self.columnMeans(train)) }
+        if isLeader { machine.initialize(seed: config.seed, pixelMeans: Self.columnMeans(train)) }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
-        let trainer = try Trainer(config: settings, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
+        let trainer = try Trainer(config: config, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
 
-        let runDir = try settings.runDir.map(RunDirectory.init)
+        let runDir = try config.runDir.map(RunDirectory.init)
         let resumed = try resume(trainer, runDir: runDir)
-        if isLeader { try runDir?.writeConfig(settings) }
+        if isLeader { try runDir?.writeConfig(config) }
         let metrics = try MetricsLog(path: isLeader ? runDir?.metrics : nil, append: resumed)
         let architecture = ModelCheckpoint.architecture(model)
         // The manifest names the algorithm that ran (one of `--algorithm`'s, or a library user's).
-        var recorded = ConfigFile.json(settings)
+        var recorded = ConfigFile.json(config)
         if case .object(var o) = recorded { o["algorithm"] = .string(trainer.algorithm.name); recorded = .object(o) }
 
-        say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(settings.algorithm.samples), batch \(settings.batch), \(settings.dreams) dreams, \(settings.optimizer.rawValue) lr \(settings.lr)")
+        say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(config.algorithm.samples), batch \(config.batch), \(config.dreams) dreams, \(config.optimizer.rawValue) lr \(config.lr)")
         let hosts = try hostSummary()  // a collective: every rank takes part
-        say("world size \(comm.size)\(settings.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
+        say("world size \(comm.size)\(config.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
         if let summary = trainer.algorithm.summary { say(summary) }
 
         let saver = runDir.map {
-            ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: settings.zstdLevel),
-                        keep: settings.keep, fault: fault)
+            ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: config.zstdLevel),
+                        keep: config.keep, fault: fault)
         }
         let start = Date()
         func save() throws {
@@ -114,20 +113,20 @@ public struct TrainingRun {
             windowSteps += 1
             waited += trainer.communicationSeconds
             let s = trainer.step
-            let logNow = s % settings.logEvery == 0 || s == trainer.totalSteps
-            let evalNow = settings.evalEvery > 0 && s % settings.evalEvery == 0 && held != nil
+            let logNow = s % config.logEvery == 0 || s == trainer.totalSteps
+            let evalNow = config.evalEvery > 0 && s % config.evalEvery == 0 && held != nil
             if logNow || evalNow {
                 let now = Date()
                 let window = now.timeIntervalSince(windowStart)
-                let rate = Double(windowSteps * settings.batch) / window
+                let rate = Double(windowSteps * config.batch) / window
                 var record: [String: Any] = ["step": s, "epoch": trainer.epoch, "time": now.timeIntervalSince(start),
                                              "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep,
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
                 if evalNow, let held {
-                    lastHeld = try trainer.evaluate(held, samples: settings.evalSamples)
+                    lastHeld = try trainer.evaluate(held, samples: config.evalSamples)
                     record["\(split)_log_likelihood"] = lastHeld
-                    record["\(split)_samples"] = settings.evalSamples
+                    record["\(split)_samples"] = config.evalSamples
                 }
                 metrics.write(record)
                 if isLeader && logNow {
@@ -143,16 +142,16 @@ public struct TrainingRun {
                 try save()
                 return .preempted(signal: signal)
             }
-            if settings.checkpointEvery > 0 && s % settings.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
+            if config.checkpointEvery > 0 && s % config.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
         }
         try save()
-        let evaluatedLast = settings.evalEvery > 0 && trainer.step % settings.evalEvery == 0 && lastHeld != nil
-        if let held, let ll = evaluatedLast ? lastHeld : try trainer.evaluate(held, samples: settings.evalSamples) {
+        let evaluatedLast = config.evalEvery > 0 && trainer.step % config.evalEvery == 0 && lastHeld != nil
+        if let held, let ll = evaluatedLast ? lastHeld : try trainer.evaluate(held, samples: config.evalSamples) {
             if !evaluatedLast {
                 metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
-                               "\(split)_log_likelihood": ll, "\(split)_samples": settings.evalSamples])
+                               "\(split)_log_likelihood": ll, "\(split)_samples": config.evalSamples])
             }
-            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, settings.evalSamples))
+            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, config.evalSamples))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
         return .finished
@@ -230,10 +229,12 @@ public struct TrainingRun {
         }
     }
 
-    /// Equal settings; numbers compare by value (1 and 1.0 alike).
+    /// Equal config; numbers compare by value (1 and 1.0 alike).
     static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
         switch (a, b) {
         case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
+        // A seed above Int.max: written as a string now, read back as a double from older manifests.
+        case (.string(let x), .double(let y)), (.double(let y), .string(let x)): return Double(x) == y
         default: return a == b
         }
     }
@@ -256,9 +257,12 @@ public struct TrainingRun {
             .joined(separator: ", ")
     }
 
-    /// "[64, 200, 10]", with kinds where a layer is not Bernoulli ("64:gaussian").
+    /// "[64, 200, 10]", with kinds where a layer is not Bernoulli ("64:gaussian") and roles
+    /// other than data and latent ("10 (goal)").
     static func layerText(_ m: ModelDescription) -> String {
-        "[" + m.layers.map { $0.kind == .bernoulli ? "\($0.width)" : "\($0.width):\($0.kind.rawValue)" }.joined(separator: ", ") + "]"
+        "[" + m.layers.map { l in
+            "\(l.width)" + (l.kind == .bernoulli ? "" : ":\(l.kind.rawValue)") + (l.role == .data || l.role == .latent ? "" : " (\(l.role.rawValue))")
+        }.joined(separator: ", ") + "]"
     }
 
     static func columnMeans(_ m: Matrix) -> [Float] {

@@ -22,6 +22,7 @@ final class ExactReducer: Reducer {
     }
 
     var isExact: Bool { true }
+    var overlapsSleep: Bool { false }
 
     func shares(batch: Int, dreams: Int) -> [(examples: Range<Int>, dreams: Range<Int>)] {
         evenShare(of: microBlocks, rank: comm.rank, size: comm.size).map {

@@ -8,11 +8,14 @@ import HMCore
 protocol Reducer: AnyObject {
     /// Whether sums are exact (then the result does not depend on the world size).
     var isExact: Bool { get }
+    /// Whether the `.duringSleep` buffers travel while the sleep phase computes (`afterWake`).
+    var overlapsSleep: Bool { get }
     /// This rank's shares of a step of `batch` points and `dreams` dreams (global ranges).
     func shares(batch: Int, dreams: Int) -> [(examples: Range<Int>, dreams: Range<Int>)]
     /// Before a step's first share.
     func begin()
-    /// After a share's wake phase: starts what may travel during the sleep phase.
+    /// After a share's wake phase, when `overlapsSleep`: starts what may travel during the
+    /// sleep phase; returns the last collective started, to be progressed during it.
     func afterWake(_ exchanges: [Exchange]) throws -> PendingCollective?
     /// After a share's phases: takes in its part of every exchange.
     func absorb(_ exchanges: [Exchange]) throws
@@ -31,6 +34,7 @@ final class PlainReducer: Reducer {
     init(comm: Communicator) { self.comm = comm }
 
     var isExact: Bool { false }
+    var overlapsSleep: Bool { true }
 
     func shares(batch: Int, dreams: Int) -> [(examples: Range<Int>, dreams: Range<Int>)] {
         [(evenShare(of: batch, rank: comm.rank, size: comm.size), evenShare(of: dreams, rank: comm.rank, size: comm.size))]

@@ -36,18 +36,6 @@ func checkpointDifference(_ a: Checkpoint, _ b: Checkpoint, tensors names: [Stri
 
 // MARK: - Running the executable
 
-/// A temporary directory, removed when the value goes away.
-final class TestScratch {
-    let root: String
-    init() throws {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hm-dist-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        root = url.path
-    }
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-    func path(_ name: String) -> String { root + "/" + name }
-}
 
 struct RunResult: CustomStringConvertible {
     var command: String
