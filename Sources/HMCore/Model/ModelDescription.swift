@@ -85,6 +85,18 @@ public struct ModelDescription: Equatable, Sendable {
     public var widths: [Int] { layers.map(\.width) }
     public var kinds: [LayerKind] { layers.map(\.kind) }
 
+    /// The number of trained parameters: the generative layers (prior on top) and the
+    /// recognition layers, as their kinds lay them out. In floating point, so that a model of
+    /// absurd widths gets a number (to be refused) rather than an overflow.
+    public var parameterCount: Double {
+        let w = widths, k = kinds, L = w.count - 1
+        func count(_ kind: LayerKind, _ inWidth: Int, _ outWidth: Int) -> Double {
+            kind.layerType.parameterShapes(prefix: "", inWidth: inWidth, outWidth: outWidth)
+                .reduce(0) { $0 + $1.shape.reduce(1.0) { $0 * Double($1) } }
+        }
+        return count(k[L], 0, w[L]) + (0..<L).reduce(0) { $0 + count(k[$1], w[$1 + 1], w[$1]) + count(k[$1 + 1], w[$1], w[$1 + 1]) }
+    }
+
     /// The largest gradient bound of any layer (`LayerKind.gradientBound`).
     public var gradientBound: Double { layers.map(\.kind.gradientBound).max() ?? 1 }
 

@@ -7,6 +7,8 @@ import HMData
 public struct TrainingConfig: Sendable, Equatable {
     public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }
     public enum EvalSplit: String, CaseIterable, Sendable { case valid, test }
+    /// What a run does when its bound or held-out estimate collapses (`DivergenceWatch`).
+    public enum OnDivergence: String, CaseIterable, Sendable { case stop, `continue` }
     public enum Resume: Sendable, Equatable {
         case never, auto
         case path(String)
@@ -42,6 +44,7 @@ public struct TrainingConfig: Sendable, Equatable {
     public var logEvery = 100
     /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
     public var zstdLevel = 1
+    public var onDivergence: OnDivergence = .stop
     /// Settings a resumed run may change although they change the trajectory.
     public var allowChanges: [String] = []
 

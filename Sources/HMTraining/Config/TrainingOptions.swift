@@ -32,6 +32,7 @@ public enum TrainingOptions {
         .choice("eval-split", \.evalSplit, help: "The split of those estimates (default valid)."),
         .int("log-every", \.logEvery, minimum: 1, help: "Progress line and metrics record every S steps (default 100)."),
         zstdLevel,
+        .choice("on-divergence", \.onDivergence, help: "stop (default): end a run whose bound or held-out estimate collapses, keeping its last good checkpoint; continue: only warn."),
         allowChanges,
     ]
 

@@ -63,6 +63,13 @@ public struct TrainingRun {
         guard widths[0] == data.width else {
             throw ConfigError(path: config.data, field: "layers", "the first width must be the data's \(data.width) pixels (\(data.imageShape)), found \(widths[0])")
         }
+        if let problem = model.problem { throw ConfigError(path: "command line", field: "layers", problem) }
+        let hosts = try hostRanks()  // a collective: every rank takes part
+        let mine = hosts.first { $0.ranks.contains(comm.rank) }!
+        let memory = MemoryCheck(config: config, model: model, worldSize: comm.size)
+        if let problem = try agree(memory.problem(ranksHere: mine.ranks.count, host: mine.host, available: MachineMemory.available())) {
+            throw ConfigError(path: "command line", field: "layers", problem)
+        }
         let machine = HelmholtzMachine(model)
         if isLeader { machine.initialize(seed: config.seed, pixelMeans: Self.columnMeans(train)) }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
@@ -79,8 +86,9 @@ public struct TrainingRun {
         if case .object(var o) = recorded { o["algorithm"] = .string(trainer.algorithm.name); recorded = .object(o) }
 
         say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(config.algorithm.samples), batch \(config.batch), \(config.dreams) dreams, \(config.optimizer.rawValue) lr \(config.lr)")
-        let hosts = try hostSummary()  // a collective: every rank takes part
-        say("world size \(comm.size)\(config.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hosts); BLAS per rank: \(BLASKernel.info)")
+        let hostText = hosts.map { "\($0.host) (\($0.ranks.count == 1 ? "rank" : "ranks") \($0.ranks.map(String.init).joined(separator: ",")))" }
+            .joined(separator: ", ")
+        say("world size \(comm.size)\(config.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hostText); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
         if let summary = trainer.algorithm.summary { say(summary) }
 
@@ -104,6 +112,19 @@ public struct TrainingRun {
                        Double(cost.totalBytes) / 1e6, comm.size, comm.size == 1 ? "" : "s", cost.committedAfter))
         }
 
+        var watch = DivergenceWatch()
+        /// Stops the run (or warns, with `--on-divergence continue`) on the watch's verdict,
+        /// before anything of the diverged run is saved.
+        func judge(_ verdict: (inout DivergenceWatch) -> String?) throws {
+            guard let problem = try agree(verdict(&watch)) else { return }
+            let last = runDir.flatMap { CheckpointReader.committedSteps(in: $0.checkpoints).last?.directory }
+            switch config.onDivergence {
+            case .continue: say("warning: step \(trainer.step): training has diverged: \(problem); going on (--on-divergence continue)")
+            case .stop:
+                throw TrainingError(step: trainer.step, message: "training has diverged: \(problem). Stopped without saving; the last good checkpoint is \(last ?? "none (no checkpoint was saved)"). Lower --lr, or pass --on-divergence continue to go on regardless")
+            }
+        }
+
         let progress = Progress()
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
         var lastHeld: Double?
@@ -113,6 +134,7 @@ public struct TrainingRun {
             windowSteps += 1
             waited += trainer.communicationSeconds
             let s = trainer.step
+            watch.add(bound: wake, step: s)
             let logNow = s % config.logEvery == 0 || s == trainer.totalSteps
             let evalNow = config.evalEvery > 0 && s % config.evalEvery == 0 && held != nil
             if logNow || evalNow {
@@ -124,11 +146,14 @@ public struct TrainingRun {
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
                 if evalNow, let held {
-                    lastHeld = try trainer.evaluate(held, samples: config.evalSamples)
-                    record["\(split)_log_likelihood"] = lastHeld
+                    let ll = try trainer.evaluate(held, samples: config.evalSamples)
+                    lastHeld = ll
+                    record["\(split)_log_likelihood"] = ll
                     record["\(split)_samples"] = config.evalSamples
                 }
                 metrics.write(record)
+                try judge { $0.checkBound() }
+                if evalNow, let ll = lastHeld { try judge { $0.check(heldOut: ll, split: split) } }
                 if isLeader && logNow {
                     progress.report(step: s, total: trainer.totalSteps, epoch: trainer.epoch, rate: rate, bound: bound,
                                     elapsed: now.timeIntervalSince(start), final: s == trainer.totalSteps)
@@ -139,14 +164,22 @@ public struct TrainingRun {
             }
             if let signal = trainer.stopSignal, s < trainer.totalSteps {
                 say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(Self.preemptedStatus))")
+                try judge { $0.checkBound() }
                 try save()
                 return .preempted(signal: signal)
             }
-            if config.checkpointEvery > 0 && s % config.checkpointEvery == 0 && s < trainer.totalSteps { try save() }
+            if config.checkpointEvery > 0 && s % config.checkpointEvery == 0 && s < trainer.totalSteps {
+                try judge { $0.checkBound() }
+                try save()
+            }
         }
-        try save()
+        try judge { $0.checkBound() }
+        // The final estimate is judged before the final save, so a diverged model is not saved.
         let evaluatedLast = config.evalEvery > 0 && trainer.step % config.evalEvery == 0 && lastHeld != nil
-        if let held, let ll = evaluatedLast ? lastHeld : try trainer.evaluate(held, samples: config.evalSamples) {
+        let finalHeld = try held.flatMap { evaluatedLast ? lastHeld : try trainer.evaluate($0, samples: config.evalSamples) }
+        if let ll = finalHeld, !evaluatedLast { try judge { $0.check(heldOut: ll, split: split) } }
+        try save()
+        if let ll = finalHeld {
             if !evaluatedLast {
                 metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
                                "\(split)_log_likelihood": ll, "\(split)_samples": config.evalSamples])
@@ -239,8 +272,16 @@ public struct TrainingRun {
         }
     }
 
-    /// "host (ranks 0–1), other (rank 2)", from every rank's host name.
-    func hostSummary() throws -> String {
+    /// One verdict for every rank: a problem any rank sees stops them all at the same step.
+    func agree(_ verdict: String?) throws -> String? {
+        guard comm.size > 1 else { return verdict }
+        var flag = [verdict == nil ? 0.0 : 1.0]
+        try flag.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
+        return verdict ?? (flag[0] > 0 ? "another rank saw it first (see its message)" : nil)
+    }
+
+    /// The ranks of each host, in rank order, from every rank's host name.
+    func hostRanks() throws -> [(host: String, ranks: [Int])] {
         let width = 64
         var mine = [UInt8](repeating: 0, count: width)
         for (i, b) in comm.hostName.utf8.prefix(width - 1).enumerated() { mine[i] = b }
@@ -253,8 +294,7 @@ public struct TrainingRun {
             let name = String(decoding: all[(r * width)..<(r * width + width)].prefix { $0 != 0 }, as: UTF8.self)
             if let i = ranks.firstIndex(where: { $0.0 == name }) { ranks[i].1.append(r) } else { ranks.append((name, [r])) }
         }
-        return ranks.map { "\($0.0) (\($0.1.count == 1 ? "rank" : "ranks") \($0.1.map(String.init).joined(separator: ",")))" }
-            .joined(separator: ", ")
+        return ranks.map { (host: $0.0, ranks: $0.1) }
     }
 
     /// "[64, 200, 10]", with kinds where a layer is not Bernoulli ("64:gaussian") and roles
