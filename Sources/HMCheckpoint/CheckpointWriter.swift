@@ -44,12 +44,17 @@ public struct CheckpointWriter: Sendable {
 
     /// Rank 0, before any shard is written: creates `checkpoints/` if needed and an empty
     /// `step-N.tmp/`, removing what an interrupted save of the same step left there.
-    /// Refuses a step that is already committed: committed steps are never overwritten.
+    /// Refuses a step that is already committed: committed steps are never overwritten. A
+    /// `step-N/` without `manifest.json` is not committed (its manifest was lost), is never
+    /// loaded, and would block the step for ever: it is moved aside to `step-N.rejected/`.
     @discardableResult
     public func prepare(step: Int) throws -> String {
         let final = CheckpointLayout.join(directory, CheckpointLayout.stepDirectoryName(step))
-        guard !DurableFile.isDirectory(final) else {
-            throw CheckpointError(.alreadyCommitted, path: final, "step \(step) is already committed")
+        if DurableFile.isDirectory(final) {
+            guard !CheckpointReader.hasManifest(final) else {
+                throw CheckpointError(.alreadyCommitted, path: final, "step \(step) is already committed")
+            }
+            try moveAside(final)
         }
         if !DurableFile.isDirectory(directory) {
             do {
@@ -62,6 +67,17 @@ public struct CheckpointWriter: Sendable {
         if DurableFile.isDirectory(staging) { try DurableFile.removeTree(staging) }
         try DurableFile.makeDirectory(staging)
         return staging
+    }
+
+    /// Renames `path` to `path.rejected` (`path.rejected-2`, … when taken): never deleted.
+    private func moveAside(_ path: String) throws {
+        var aside = path + ".rejected", n = 1
+        while FileManager.default.fileExists(atPath: aside) {
+            n += 1
+            aside = path + ".rejected-\(n)"
+        }
+        try DurableFile.rename(path, to: aside)
+        try DurableFile.syncDirectory(directory)
     }
 
     /// Every rank: encodes its part as safetensors, compresses it as one zstd frame, writes

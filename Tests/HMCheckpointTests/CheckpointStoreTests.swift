@@ -89,6 +89,21 @@ import Testing
         #expect(store.verify().isEmpty)
     }
 
+    /// A step directory whose manifest was lost is not committed: the next save of that step
+    /// moves it aside (`.rejected`, then `.rejected-2`) instead of refusing the step for ever.
+    @Test func stepWithoutManifestIsMovedAsideBySave() throws {
+        let run = try TemporaryDirectory()
+        let store = CheckpointStore(run.file("checkpoints"))
+        try store.save(CheckpointInfo(step: 10), tensors: sampleTensors(seed: 1))
+        for (seed, aside) in [(2, "step-00000010.rejected"), (3, "step-00000010.rejected-2")] {
+            try FileManager.default.removeItem(atPath: run.file("checkpoints", "step-00000010", "manifest.json"))
+            try store.save(CheckpointInfo(step: 10), tensors: sampleTensors(seed: seed))
+            #expect(FileManager.default.fileExists(atPath: run.file("checkpoints", aside, "manifest.sha256")))
+            #expect(try store.load().tensors == tensorsByName(sampleTensors(seed: seed)))
+        }
+        #expect(store.verify().isEmpty)
+    }
+
     @Test func nextSaveOfTheSameStepCleansItsLeftoverStaging() throws {
         let run = try TemporaryDirectory()
         let store = CheckpointStore(run.file("checkpoints"))
