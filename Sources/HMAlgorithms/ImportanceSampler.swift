@@ -9,7 +9,7 @@ import HMCore
 public final class ImportanceSampler {
     public let machine: HelmholtzMachine
     public let K: Int
-    /// qPre[0]: [B, w1] (shared by a point's K samples); qPre[l]: [BK, w_{l+1}].
+    /// qPre[0]: [B, ·] (shared by a point's K samples); qPre[l]: [BK, ·], each layer's `preWidth` wide.
     public let qPre: [Matrix]
     /// h[l] for l = 1...L: [BK, w_l]; h[0] is unused (the data).
     public let h: [Matrix]
@@ -26,10 +26,10 @@ public final class ImportanceSampler {
         self.machine = machine
         self.K = K
         let w = machine.widths, L = machine.depth, rows = batch * K
-        qPre = (0..<L).map { Matrix(rows: $0 == 0 ? batch : rows, cols: w[$0 + 1]) }
+        qPre = (0..<L).map { Matrix(rows: $0 == 0 ? batch : rows, cols: machine.recognition[$0].preWidth) }
         h = (0...L).map { Matrix(rows: $0 == 0 ? 0 : rows, cols: w[$0]) }
         qDelta = (0..<L).map { Matrix(rows: rows, cols: machine.recognition[$0].deltaWidth) }
-        pPre = (0...L).map { Matrix(rows: $0 == L ? 1 : rows, cols: w[$0]) }
+        pPre = (0...L).map { Matrix(rows: $0 == L ? 1 : rows, cols: $0 == L ? machine.prior.preWidth : machine.generative[$0].preWidth) }
         pDelta = (0...L).map { Matrix(rows: rows, cols: $0 == L ? machine.prior.deltaWidth : machine.generative[$0].deltaWidth) }
         logQ = DoubleBuffer(rows)
         logP = DoubleBuffer(rows)

@@ -20,8 +20,8 @@ public final class SleepPhase {
         self.machine = machine
         let w = machine.widths, L = machine.depth
         dream = w.map { Matrix(rows: dreams, cols: $0) }
-        pPre = (0...L).map { Matrix(rows: $0 == L ? 1 : dreams, cols: w[$0]) }
-        qPre = (0..<L).map { Matrix(rows: dreams, cols: w[$0 + 1]) }
+        pPre = (0...L).map { Matrix(rows: $0 == L ? 1 : dreams, cols: $0 == L ? machine.prior.preWidth : machine.generative[$0].preWidth) }
+        qPre = (0..<L).map { Matrix(rows: dreams, cols: machine.recognition[$0].preWidth) }
         qDelta = (0..<L).map { Matrix(rows: dreams, cols: machine.recognition[$0].deltaWidth) }
         logQ = DoubleBuffer(dreams)
         scale = Matrix(rows: 1, cols: dreams)

@@ -57,6 +57,11 @@ extension Dataset {
             throw DataError(path: source, field: "pixels",
                             "expected 0/1 values (the models are Bernoulli), found grey levels; pass --binarize threshold|stochastic")
         }
+        for s in Split.allCases {
+            guard let values = split(s), let bad = values.firstIndex(where: { !(0...1).contains($0) }) else { continue }
+            throw DataError(path: source, field: "data",
+                            "expected float pixels in [0, 1] to binarize, found \(values[bad]) (\(s.rawValue) item \(bad / width), pixel \(bad % width)); a real-valued data layer is WIDTH:gaussian")
+        }
         func apply(_ split: Split) -> [Float]? {
             self.split(split).map { binarization.apply(to: $0, width: width, split: split) }
         }

@@ -14,8 +14,12 @@ public enum DataSource {
     ///
     /// Built-in names win over a file of the same name (write `./digits` for the file).
     /// Ubyte pixels above 1 are divided by 255. Data already 0/1 is used as is; other data is
-    /// binarized by `binarize`, and refused when that is `.none`.
-    public static func load(spec: String, binarize: Binarization = .none) throws -> Dataset {
+    /// binarized by `binarize`, and refused when that is `.none` — unless `real`: the grey
+    /// levels of a real-valued (Gaussian) data layer, used as they are.
+    public static func load(spec: String, binarize: Binarization = .none, real: Bool = false) throws -> Dataset {
+        if real && binarize != .none {
+            throw DataError(path: spec, field: "binarize", "the data layer is real-valued (Gaussian): expected --binarize none, found \(binarize.rawValue)")
+        }
         if spec == "digits" { return Digits.dataset() }
         if spec == "bars" { return Bars.dataset() }
         if spec.hasPrefix("bars:") {
@@ -31,6 +35,6 @@ public enum DataSource {
                             "no such file or directory; expected a directory of IDX files, an IDX images file, or a built-in name (\(builtinNames.joined(separator: ", ")))")
         }
         let dataset = isDirectory.boolValue ? try ImageFiles.loadDirectory(spec) : try ImageFiles.loadFile(spec)
-        return try dataset.binarized(binarize, source: spec)
+        return real ? dataset : try dataset.binarized(binarize, source: spec)
     }
 }

@@ -3,18 +3,23 @@
 /// Scales differ between sources (MNIST bytes are 0..255, binarized MNIST bytes are 0/1, patches
 /// are float32 in [0, 1]), so the rule looks at the values: ubyte data whose maximum is above 1
 /// is divided by 255; other integer data must already be 0/1; float data is used as it is but
-/// must lie in [0, 1]. Anything else is an error rather than a guess.
+/// may be any finite value (a Gaussian data layer takes it as it is; binarization wants
+/// [0, 1]). Anything else is an error rather than a guess.
 enum PixelScale {
     static func greyLevels(of images: IDXArray, path: String) throws -> [Float] {
         if images.elementType == .uint8 { return bytesToGreyLevels(images.payload) }
         let pixels = images.floats()
-        let (low, high) = range(pixels)
-        let expected = images.elementType.isInteger
-            ? "expected ubyte 0..255 or integer 0/1 pixels"
-            : "expected float pixels in [0, 1]"
-        guard low >= 0, high <= 1 else {
-            throw DataError(path: path, field: "data", "\(expected), found values from \(low) to \(high)")
+        if let bad = pixels.firstIndex(where: { !$0.isFinite }) {
+            let width = images.shape.dropFirst().reduce(1, *)
+            throw DataError(path: path, field: "data", "item \(bad / max(width, 1)), pixel \(bad % max(width, 1)): expected a finite value, found \(pixels[bad])")
         }
+        if images.elementType.isInteger {
+            let (low, high) = range(pixels)
+            guard low >= 0, high <= 1 else {
+                throw DataError(path: path, field: "data", "expected ubyte 0..255 or integer 0/1 pixels, found values from \(low) to \(high)")
+            }
+        }
+        // Float data is real-valued: any finite value (binarization checks its own range).
         return pixels
     }
 

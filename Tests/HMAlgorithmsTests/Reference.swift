@@ -94,7 +94,11 @@ struct Reference {
 
 /// A machine with N(0, scale²) parameters, so that posteriors are far from uniform.
 func randomMachine(_ widths: [Int], seed: UInt64, scale: Float = 1.5) -> HelmholtzMachine {
-    let m = HelmholtzMachine(widths: widths)
+    randomMachine(ModelDescription(widths: widths), seed: seed, scale: scale)
+}
+
+func randomMachine(_ model: ModelDescription, seed: UInt64, scale: Float = 1.5) -> HelmholtzMachine {
+    let m = HelmholtzMachine(model)
     let stream = RandomStream(key: seed, purpose: .initialize, step: 99)
     stream.normals(tag: 7, index: 0, into: m.store.values.data, count: m.store.count)
     for i in 0..<m.store.count { m.store.values.data[i] *= scale }

@@ -7,7 +7,7 @@ import HMAlgorithms
 /// on it by `rws` / `ws` + Adam, and the trained model's exact held-out log-likelihood held
 /// against the true machine's own.
 private struct TrainingProblem {
-    let widths: [Int]
+    let model: ModelDescription
     let truth: HelmholtzMachine
     let train: Matrix
     let test: Matrix
@@ -16,9 +16,9 @@ private struct TrainingProblem {
     /// Its standard error over the test points.
     let truthSE: Double
 
-    init(widths: [Int], seed: UInt64, scale: Float, weightScale: Float = 1, trainCount: Int, testCount: Int) throws {
-        self.widths = widths
-        truth = randomMachine(widths, seed: seed, scale: scale)
+    init(model: ModelDescription, seed: UInt64, scale: Float, weightScale: Float = 1, trainCount: Int, testCount: Int) throws {
+        self.model = model
+        truth = randomMachine(model, seed: seed, scale: scale)
         for e in truth.store.entries where e.name.hasPrefix("generative") && e.shape.count == 2 {
             let w = truth.store.value(e.name)
             for i in 0..<w.count { w.data[i] *= weightScale }
@@ -63,8 +63,8 @@ private struct TrainingProblem {
     func trainFresh(_ algorithm: Algorithm, steps: Int, batch: Int = 100, lr: Float, seed: UInt64)
         throws -> (machine: HelmholtzMachine, initialLL: Double)
     {
-        let m = HelmholtzMachine(widths: widths)
-        m.initialize(seed: seed, pixelMeans: Self.columnMeans(train))
+        let m = HelmholtzMachine(model)
+        m.initialize(seed: seed, pixelMeans: Self.columnMeans(train), pixelVariances: Self.columnVariances(train))
         let initialLL = try exactLL(m)
         let algo: TrainingAlgorithm
         switch algorithm {
@@ -72,7 +72,7 @@ private struct TrainingProblem {
         case .rws(let K): algo = ReweightedWakeSleep(machine: m, batch: batch, samples: K, dreams: batch)
         }
         let optimizer = Adam(count: m.store.count, learningRate: lr)
-        let x = Matrix(rows: batch, cols: widths[0])
+        let x = Matrix(rows: batch, cols: model.widths[0])
         var order = Array(0..<train.rows)
         var rng = SplitMix64(seed: seed)
         let perEpoch = train.rows / batch
@@ -92,6 +92,11 @@ private struct TrainingProblem {
 
     static func columnMeans(_ m: Matrix) -> [Float] {
         (0..<m.cols).map { j in Float((0..<m.rows).reduce(0.0) { $0 + Double(m[$1, j]) } / Double(m.rows)) }
+    }
+
+    static func columnVariances(_ m: Matrix) -> [Float] {
+        let means = columnMeans(m)
+        return (0..<m.cols).map { j in Float((0..<m.rows).reduce(0.0) { $0 + pow(Double(m[$1, j] - means[j]), 2) } / Double(m.rows)) }
     }
 }
 
@@ -133,12 +138,13 @@ private struct SplitMix64: RandomNumberGenerator {
     static let trainingSeed: UInt64 = 7
 
     private static func problem() throws -> TrainingProblem {
-        try TrainingProblem(widths: [8, 4, 2], seed: truthSeed, scale: 1.5, weightScale: 2,
+        try TrainingProblem(model: ModelDescription(widths: [8, 4, 2]), seed: truthSeed, scale: 1.5, weightScale: 2,
                             trainCount: 5000, testCount: 2000)
     }
 
-    private func check(_ algorithm: TrainingProblem.Algorithm, margin: Double, name: String) throws {
-        let p = try Self.problem()
+    private func check(_ algorithm: TrainingProblem.Algorithm, margin: Double, name: String,
+                       problem: TrainingProblem? = nil, closing: Double = 0.8) throws {
+        let p = try problem ?? Self.problem()
         let (m, initial) = try p.trainFresh(algorithm, steps: 3000, lr: 0.01, seed: Self.trainingSeed)
         let trained = try p.exactLL(m)
         let gap = try p.pairedGap(m)  // model − truth per test point
@@ -151,7 +157,7 @@ private struct SplitMix64: RandomNumberGenerator {
         // Close to the truth …
         #expect(p.truthLL - trained < margin, "more than \(margin) nats/pt below the truth: \(report)")
         // … having come most of the way from the start …
-        #expect(trained - initial > 0.8 * (p.truthLL - initial), "closed less than 80 % of the start's gap: \(report)")
+        #expect(trained - initial > closing * (p.truthLL - initial), "closed less than \(Int(closing * 100)) % of the start's gap: \(report)")
         // … and not better than the truth beyond sampling noise on held-out data, where
         // E[log p_model − log p_truth] = −KL(truth ‖ model) ≤ 0.
         #expect(gap.mean < 3 * gap.se + 0.005, "better than the true machine on held-out data: \(report)")
@@ -163,5 +169,19 @@ private struct SplitMix64: RandomNumberGenerator {
 
     @Test func wakeSleepApproachesTheTrueLikelihood() throws {
         try check(.ws, margin: 0.15, name: "ws")
+    }
+
+    /// The same with a Gaussian observation layer over Bernoulli latents ([6:gaussian, 4, 2],
+    /// a mixture of 64 Gaussians; truth seed 100, parameters N(0, 1), generative weights sd 2):
+    /// its exact log-likelihood is the mixture's sum. Measured (debug build, 2026-12-02; truth
+    /// −9.095 ± 0.043, start −12.894): rws K = 5 ends 0.139 ± 0.013 nats below the truth, ws
+    /// 0.761 ± 0.023 (ws's recognition model, fitted to dreams only, does markedly worse here).
+    @Test(arguments: [true, false])
+    func aGaussianObservationModelApproachesTheTrueLikelihood(reweighted: Bool) throws {
+        let model = ModelDescription(layers: [LayerDescription(width: 6, kind: .gaussian, role: .data),
+                                              LayerDescription(width: 4), LayerDescription(width: 2)])
+        let p = try TrainingProblem(model: model, seed: Self.truthSeed, scale: 1, weightScale: 2, trainCount: 5000, testCount: 2000)
+        try check(reweighted ? .rws(K: 5) : .ws, margin: reweighted ? 0.3 : 1.2, name: reweighted ? "gaussian rws" : "gaussian ws",
+                  problem: p, closing: reweighted ? 0.8 : 0.7)
     }
 }

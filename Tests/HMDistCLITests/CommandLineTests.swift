@@ -388,7 +388,7 @@ fileprivate func metrics(_ run: String) throws -> [[String: Any]] {
 
 /// A refusal: a non-zero exit (not a signal, not a Swift runtime trap), with an error message
 /// on stderr that mentions each of `mentions`.
-fileprivate func expectCleanFailure(_ r: RunResult, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectCleanFailure(_ r: RunResult, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.exited, "crashed: \(r)", sourceLocation: sourceLocation)
     #expect(r.status != 0, "accepted: \(r)", sourceLocation: sourceLocation)
     for crash in ["Fatal error", "Stack dump", "Current stack trace", "Illegal instruction"] {

@@ -78,7 +78,10 @@ extension AlgorithmOptions {
 public enum AlgorithmCatalog {
     public struct Unavailable: Error, CustomStringConvertible {
         public let name: AlgorithmName
+        /// Why it cannot train this model, when it could train others.
+        public var reason: String?
         public var description: String {
+            if let reason { return "\(name.rawValue) cannot train this model: \(reason)" }
             let others = AlgorithmName.allCases.filter(\.isAvailable).map(\.rawValue)
             return "\(name.rawValue) is not available in this version; use \(others.dropLast().joined(separator: ", ")) or \(others.last!)"
         }
@@ -86,6 +89,9 @@ public enum AlgorithmCatalog {
 
     /// `batch` and `dreams` are one rank's largest share of a step.
     public static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int) throws -> TrainingAlgorithm {
+        if o.name.isNatural, let kind = machine.model.kinds.first(where: { !$0.hasFisherBlock }) {
+            throw Unavailable(name: o.name, reason: "its Fisher blocks are for Bernoulli layers only in this version, and the model has a \(kind.rawValue) layer; use ws or rws")
+        }
         switch o.name {
         case .ws: return WakeSleep(machine: machine, batch: batch, dreams: dreams)
         case .rws: return ReweightedWakeSleep(machine: machine, batch: batch, samples: o.samples, dreams: dreams)

@@ -200,7 +200,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
 
         // The prior: F = σ'(logit), one exact "sample" of weight 1.
         let prior = layers[0]
-        let priorPre = Matrix(rows: 1, cols: prior.units)
+        let priorPre = Matrix(rows: 1, cols: prior.layer.preWidth)
         prior.layer.preactivation(nil, into: priorPre)
         let priorWeights = Matrix(rows: 1, cols: prior.units)
         prior.layer.fisherWeights(pre: priorPre, every: 1, rows: 1, into: priorWeights)
@@ -213,7 +213,7 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         for (k, s) in (generative + recognition + (wake ?? [])).enumerated() {
             let index = k + 1, layer = layers[index], n = s.count
             precondition(s.parents.cols == layer.fanIn, "\(layer.name): parents of width \(s.parents.cols), fan-in \(layer.fanIn)")
-            precondition(s.pre.cols == layer.units, "\(layer.name): pre-activations of width \(s.pre.cols)")
+            precondition(s.pre.cols == layer.layer.preWidth, "\(layer.name): pre-activations of width \(s.pre.cols)")
             let weights = Matrix(rows: n, cols: layer.units)
             layer.layer.fisherWeights(pre: s.pre, every: s.every, rows: n, into: weights)
             let global = s.globalCount ?? n

@@ -30,6 +30,23 @@ public enum BLAS {
     }
 }
 
+extension BLAS {
+    /// The same product on raw row-major operands with leading dimensions: for column blocks
+    /// of a wider matrix (a Gaussian layer's [mean | log-variance] halves).
+    public static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                            b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+        recorder?.calls.append(GEMMCall(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
 /// The shape of one `BLAS.gemm` call.
 public struct GEMMCall: Sendable, Equatable {
     public let m: Int, n: Int, k: Int

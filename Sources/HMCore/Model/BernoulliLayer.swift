@@ -5,6 +5,7 @@ import CKernels
 public final class BernoulliLayer: ConditionalLayer {
     public let inWidth: Int
     public let outWidth: Int
+    public var preWidth: Int { outWidth }
     public var deltaWidth: Int { outWidth }
     /// [out, in], row-major as in PyTorch's Linear; nil for the prior.
     public let weight: Matrix?

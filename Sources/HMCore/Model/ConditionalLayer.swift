@@ -8,6 +8,9 @@ public protocol ConditionalLayer: AnyObject {
     /// Width of the conditioning input; 0 for the top prior, whose pre-activation is its bias.
     var inWidth: Int { get }
     var outWidth: Int { get }
+    /// Width of a row of `pre`: D's per-row parameters (Bernoulli, categorical: outWidth
+    /// logits; Gaussian: 2·outWidth, [mean | log-variance]).
+    var preWidth: Int { get }
     /// Width of `delta`: the gradient of log D with respect to D's per-row parameters.
     var deltaWidth: Int { get }
     /// Names and shapes of the tensors this layer trains, under `prefix`.
@@ -15,7 +18,7 @@ public protocol ConditionalLayer: AnyObject {
     /// The layer over the tensors `parameterShapes` named, already laid out in `store`.
     init(store: ParameterStore, prefix: String, inWidth: Int, outWidth: Int)
 
-    /// pre = input · Wᵀ + b, shape [rows, outWidth]. The prior takes no input and fills one row.
+    /// pre = input · Wᵀ + b, shape [rows, preWidth]. The prior takes no input and fills one row.
     func preactivation(_ input: Matrix?, into pre: Matrix)
 
     /// value[r] ~ D(pre[r / every]); draw r uses sample index `firstIndex + r` of `tag`.

@@ -51,12 +51,15 @@ public final class HelmholtzMachine: @unchecked Sendable {
         }
     }
 
-    /// Weights ~ N(0, 1/(fan_in + fan_out)), biases 0; the visible bias, if the data's pixel
-    /// means are given, at their logits (so that training starts from the right marginals).
-    public func initialize(seed: UInt64, pixelMeans: [Float]? = nil) {
+    /// Weights ~ N(0, 1/(fan_in + fan_out)), biases 0, log-variances 0 (σ = 1; a hetero
+    /// layer's `logvar_weight` 0 too, so every unit starts homoscedastic). Given the data's
+    /// pixel means (and variances), the data layer starts at the data's marginals: a Bernoulli
+    /// layer's bias at their logits, a Gaussian layer's mean at the means and its
+    /// log-variance at log max(variance, the floor).
+    public func initialize(seed: UInt64, pixelMeans: [Float]? = nil, pixelVariances: [Float]? = nil) {
         store.values.fill(0)
         let stream = RandomStream(key: seed, purpose: .initialize, step: 0)
-        for (i, e) in store.entries.enumerated() where e.shape.count == 2 {
+        for (i, e) in store.entries.enumerated() where e.shape.count == 2 && !e.name.hasSuffix(".logvar_weight") {
             let w = store.value(e.name)
             let scale = Float(1 / Double(e.shape[0] + e.shape[1]).squareRoot())
             for r in 0..<w.rows {
@@ -64,13 +67,20 @@ public final class HelmholtzMachine: @unchecked Sendable {
                 for c in 0..<w.cols { w.row(r)[c] *= scale }
             }
         }
-        if let pixelMeans {
-            precondition(pixelMeans.count == widths[0])
-            let bias = store.value("generative.0.bias")
-            for (j, m) in pixelMeans.enumerated() {
-                let p = min(max(Double(m), 1e-3), 1 - 1e-3)
-                bias.data[j] = Float(log(p / (1 - p)))
+        guard let pixelMeans else { return }
+        precondition(pixelMeans.count == widths[0])
+        let bias = store.value("generative.0.bias")
+        if model.layers[0].kind.isContinuous {
+            bias.data.update(from: pixelMeans, count: pixelMeans.count)
+            if let pixelVariances {
+                let logvar = store.value(store.entry("generative.0.logvar") != nil ? "generative.0.logvar" : "generative.0.logvar_bias")
+                for (j, v) in pixelVariances.enumerated() { logvar.data[j] = max(log(v), GaussianLayer.logVarianceFloor) }
             }
+            return
+        }
+        for (j, m) in pixelMeans.enumerated() {
+            let p = min(max(Double(m), 1e-3), 1 - 1e-3)
+            bias.data[j] = Float(log(p / (1 - p)))
         }
     }
 

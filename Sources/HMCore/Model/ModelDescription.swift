@@ -6,35 +6,63 @@
 public enum LayerKind: String, CaseIterable, Sendable, Codable {
     /// Sigmoid belief units: on with probability σ(a).
     case bernoulli
+    /// Diagonal Gaussian units, one learned log-variance per unit.
+    case gaussian
+    /// Diagonal Gaussian units whose log-variance is affine in the parents too.
+    case gaussianHetero = "gaussian-hetero"
+    /// One one-hot group of WIDTH states (softmax).
+    case categorical
 
     /// The layer class of this kind.
     public var layerType: ConditionalLayer.Type {
         switch self {
         case .bernoulli: return BernoulliLayer.self
+        case .gaussian: return GaussianLayer.self
+        case .gaussianHetero: return HeteroGaussianLayer.self
+        case .categorical: return CategoricalLayer.self
         }
     }
 
     /// The largest |∂ log p / ∂θ| of one data point on any parameter, given inputs in [0, 1]:
-    /// a mean gradient over points is bounded by it too. Bernoulli: |s − σ(a)| · |input| ≤ 1.
+    /// a mean gradient over points is bounded by it too. Bernoulli: |s − σ(a)| · |input| ≤ 1;
+    /// categorical: |v_k − p_k| ≤ 1; Gaussian: none (∞), and a model with a Gaussian layer
+    /// has unbounded gradients everywhere its values are inputs.
     public var gradientBound: Double {
         switch self {
-        case .bernoulli: return 1
+        case .bernoulli, .categorical: return 1
+        case .gaussian, .gaussianHetero: return .infinity
         }
     }
 
     /// Whether the exact log-likelihood may enumerate this layer's states (discrete, finite).
-    public var isEnumerable: Bool {
+    public var isEnumerable: Bool { stateCount(width: 1) != nil }
+
+    /// The number of states of a layer of `width` units (nil: continuous). Bernoulli 2^width
+    /// (nil beyond 2^62), categorical width.
+    public func stateCount(width: Int) -> Int? {
         switch self {
-        case .bernoulli: return true
+        case .bernoulli: return width < 63 ? 1 << width : nil
+        case .categorical: return width
+        case .gaussian, .gaussianHetero: return nil
         }
     }
 
-    /// Whether the natural-gradient algorithms have an exact Fisher block for it.
-    public var hasFisherBlock: Bool {
+    /// Writes state `index` (< `stateCount`) into `row`: Bernoulli unit j = bit j of the index;
+    /// categorical the one-hot vector of the index.
+    public func writeState(_ index: Int, into row: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
-        case .bernoulli: return true
+        case .bernoulli: for j in 0..<width { row[j] = Float((index >> j) & 1) }
+        case .categorical: for j in 0..<width { row[j] = j == index ? 1 : 0 }
+        case .gaussian, .gaussianHetero: preconditionFailure("a Gaussian layer has no states to enumerate")
         }
     }
+
+    /// Whether the natural-gradient algorithms have a Fisher block for it.
+    public var hasFisherBlock: Bool { self == .bernoulli }
+
+    /// Whether data for a layer of this kind is real-valued (a data layer takes any finite
+    /// values); the others take 0/1 values only.
+    public var isContinuous: Bool { stateCount(width: 1) == nil }
 }
 
 /// What a layer stands for in the model.

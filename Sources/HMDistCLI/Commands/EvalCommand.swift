@@ -33,11 +33,14 @@ struct EvalCommand: ParsableCommand {
             guard let binarization = Binarization(rawValue: bin) else {
                 throw ConfigError(path: "command line", field: "binarize", "expected none, threshold or stochastic, found \(bin)")
             }
-            let dataset = try DataSource.load(spec: spec, binarize: binarization)
+            let real = machine.model.layers[0].kind.isContinuous
+            let dataset = try DataSource.load(spec: spec, binarize: real ? .none : binarization, real: real)
+            let standardization = try ModelCheckpoint.standardization(ckpt, width: machine.widths[0])
             guard dataset.width == machine.widths[0] else {
                 throw ConfigError(path: spec, field: "data", "the model has \(machine.widths[0]) visible units, the data \(dataset.width) pixels")
             }
             var values = try dataset.split(named: split)
+            if let standardization { values = standardization.apply(to: values) }
             var count = values.count / dataset.width
             if let limit, limit < count { count = max(limit, 0); values = Array(values[0..<(count * dataset.width)]) }
             guard samples > 0, threads > 0 else {
@@ -55,17 +58,23 @@ struct EvalCommand: ParsableCommand {
             let mean = lls.reduce(0, +) / Double(max(count, 1))
             let sd = (lls.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
             let seconds = Date().timeIntervalSince(started)
+            // With --standardize, log_likelihood is the density of the standardised data the model
+            // was trained on; the data's own units add the Jacobian.
+            let dataUnits = standardization.map { mean + $0.logJacobian }
             if json {
-                let record: [String: Any] = [
+                var record: [String: Any] = [
                     "log_likelihood": mean, "count": count, "method": exact ? "exact" : "importance",
                     "samples": exact ? 0 : samples, "split": split, "data": spec, "checkpoint": ckpt.directory,
                     "step": ckpt.manifest.step, "standard_error": sd / Double(max(count, 1)).squareRoot(), "seconds": seconds,
                 ]
+                record["standardized"] = standardization != nil
+                if let dataUnits { record["log_likelihood_data_units"] = dataUnits }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
             } else {
                 let how = exact ? "exact" : "importance-sampled, K = \(samples)"
                 print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
                              mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
+                if let dataUnits { print(String(format: "standardised data: %.4f nats per data point in the data's own units", dataUnits)) }
             }
         }
     }

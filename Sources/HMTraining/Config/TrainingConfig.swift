@@ -17,6 +17,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// A data spec: an IDX directory or file, or a built-in set (`digits`, `bars`, `bars:N`).
     public var data = "digits"
     public var binarize: Binarization = .none
+    /// Per-pixel standardisation of a real-valued (Gaussian) data layer's data.
+    public var standardize = false
     /// Layers, data first; nil: the data's width, then 200, 200, 10 (the RWS paper's).
     public var layers: [LayerDescription]?
     public var algorithm = AlgorithmOptions()
@@ -51,7 +53,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// The settings that change a run's trajectory (every algorithm option among them): a
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
-    public static let trajectoryKeys = ["data", "binarize", "batch", "dreams", "optimizer", "lr", "momentum",
+    public static let trajectoryKeys = ["data", "binarize", "standardize", "batch", "dreams", "optimizer", "lr", "momentum",
                                         "seed", "reproducible"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}

@@ -9,6 +9,7 @@ public enum TrainingOptions {
     public static let all: [TrainingOption] = [
         .string("data", \.data, value: "SPEC", help: "IDX directory or images file, or a built-in set: digits (default), bars, bars:N."),
         .choice("binarize", \.binarize, help: "Real-valued data to 0/1 (default none)."),
+        .flag("standardize", \.standardize, help: "Gaussian data layer: standardise each pixel by the training split's mean and std (stored in the checkpoint)."),
         layers,
         .choice("algorithm", \.algorithm.name, help: AlgorithmOptions.algorithmHelp),
     ] + AlgorithmOptions.fields.map(TrainingOption.algorithm) + [

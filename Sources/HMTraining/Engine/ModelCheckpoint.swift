@@ -2,6 +2,7 @@ import Foundation
 import HMAlgorithms
 import HMCheckpoint
 import HMCore
+import HMData
 
 /// The Helmholtz-machine side of a checkpoint (docs/checkpoint-format.md): which tensors a
 /// run stores, the model description in the manifest's `architecture`, and how a machine, its
@@ -30,12 +31,31 @@ public enum ModelCheckpoint {
         return out
     }
 
+    /// `--standardize`'s statistics as `data.mean` and `data.std`.
+    public static func tensors(_ s: Standardization?) -> [Tensor] {
+        guard let s else { return [] }
+        return [Tensor(name: "data.mean", shape: [s.mean.count], values: s.mean), Tensor(name: "data.std", shape: [s.std.count], values: s.std)]
+    }
+
+    /// The standardisation a checkpoint's model was trained with, if any.
+    public static func standardization(_ checkpoint: Checkpoint, width: Int) throws -> Standardization? {
+        guard let m = checkpoint["data.mean"] else { return nil }
+        guard let s = checkpoint["data.std"], m.shape == [width], s.shape == [width] else {
+            throw ConfigError(path: checkpoint.directory, field: "data.std", "expected data.mean and data.std of shape [\(width)] together")
+        }
+        let std = try s.values(as: Float.self)
+        guard std.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw ConfigError(path: checkpoint.directory, field: "data.std", "expected positive finite values")
+        }
+        return Standardization(mean: try m.values(as: Float.self), std: std)
+    }
+
     /// The tensors of a checkpoint that are neither parameters nor the optimizer's: the
     /// algorithm's state, for `TrainingAlgorithm.restore`.
     public static func state(_ checkpoint: Checkpoint, machine: HelmholtzMachine) throws -> [String: StateTensor] {
         let parameters = Set(machine.store.entries.map(\.name))
         var out: [String: StateTensor] = [:]
-        for (name, t) in checkpoint.tensors where !parameters.contains(name) && !name.hasPrefix("optimizer.") {
+        for (name, t) in checkpoint.tensors where !parameters.contains(name) && !name.hasPrefix("optimizer.") && !name.hasPrefix("data.") {
             let values: StateTensor.Values
             switch t.dtype {
             case .f32: values = .float32(try t.values(as: Float.self))

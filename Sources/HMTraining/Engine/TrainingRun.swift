@@ -12,13 +12,22 @@ public struct TrainingData: @unchecked Sendable {
     public let train: Matrix
     /// The `--eval-split` (valid or test) the estimates are taken on, if the data has it.
     public let held: Matrix?
+    /// `--standardize`'s statistics, applied to `train` and `held`.
+    public let standardization: Standardization?
 
     public init(_ config: TrainingConfig) throws {
-        let d = try DataSource.load(spec: config.data, binarize: config.binarize)
+        let real = config.layers?.first?.kind.isContinuous ?? false
+        if config.standardize && !real {
+            throw ConfigError(path: "command line", field: "standardize", "standardises a real-valued data layer: expected a first layer WIDTH:gaussian or WIDTH:gaussian-hetero")
+        }
+        let d = try DataSource.load(spec: config.data, binarize: config.binarize, real: real)
         dataset = d
-        train = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
+        let s = config.standardize ? try Standardization.fit(d.train, width: d.width, imageShape: d.imageShape, source: config.data) : nil
+        standardization = s
+        func values(_ v: [Float]) -> [Float] { s?.apply(to: v) ?? v }
+        train = Matrix(rows: d.trainCount, cols: d.width, values: values(d.train))
         let split = Dataset.Split(rawValue: config.evalSplit.rawValue) ?? .valid
-        held = d.split(split).map { Matrix(rows: d.count(of: split), cols: d.width, values: $0) }
+        held = d.split(split).map { Matrix(rows: d.count(of: split), cols: d.width, values: values($0)) }
         if held == nil && config.evalSplit == .test {
             throw ConfigError(path: config.data, field: "eval-split", "test: the data has no test split")
         }
@@ -71,7 +80,10 @@ public struct TrainingRun {
             throw ConfigError(path: "command line", field: "layers", problem)
         }
         let machine = HelmholtzMachine(model)
-        if isLeader { machine.initialize(seed: config.seed, pixelMeans: Self.columnMeans(train)) }
+        if isLeader {
+            let (means, variances) = Self.columnMoments(train)
+            machine.initialize(seed: config.seed, pixelMeans: means, pixelVariances: variances)
+        }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
         let trainer = try Trainer(config: config, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
@@ -104,6 +116,7 @@ public struct TrainingRun {
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
                                       config: recorded, architecture: architecture)
             let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer, state: trainer.algorithm.state)
+                + ModelCheckpoint.tensors(self.data.standardization)
             let cost = try saver.save(info, tensors: tensors)
             metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
                            "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
@@ -184,7 +197,8 @@ public struct TrainingRun {
                 metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
                                "\(split)_log_likelihood": ll, "\(split)_samples": config.evalSamples])
             }
-            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d)", ll, config.evalSamples))
+            let units = self.data.standardization.map { String(format: "; standardised data: %.3f nats in the data's own units", ll + $0.logJacobian) } ?? ""
+            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d%@)", ll, config.evalSamples, units))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
         return .finished
@@ -305,9 +319,11 @@ public struct TrainingRun {
         }.joined(separator: ", ") + "]"
     }
 
-    static func columnMeans(_ m: Matrix) -> [Float] {
-        var sum = [Double](repeating: 0, count: m.cols)
-        for r in 0..<m.rows { for j in 0..<m.cols { sum[j] += Double(m[r, j]) } }
-        return sum.map { Float($0 / Double(max(m.rows, 1))) }
+    /// Per-pixel means and variances of the rows of `m`.
+    static func columnMoments(_ m: Matrix) -> (means: [Float], variances: [Float]) {
+        var sum = [Double](repeating: 0, count: m.cols), squares = sum
+        for r in 0..<m.rows { for j in 0..<m.cols { let v = Double(m[r, j]); sum[j] += v; squares[j] += v * v } }
+        let n = Double(max(m.rows, 1))
+        return (sum.map { Float($0 / n) }, zip(sum, squares).map { s, q in Float(max(q / n - (s / n) * (s / n), 0)) })
     }
 }
