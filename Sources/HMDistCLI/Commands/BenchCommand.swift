@@ -10,9 +10,9 @@ import HMAlgorithms
 /// `hm-dist bench`: training data points per second of a docs/command-line.md workload, against the
 /// bound set by the same step's matrix products timed alone in the same run.
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmark a workload (b1, b2, b3) against its GEMM bound.")
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmark a workload (b1, b2, b3, b4) against its GEMM bound.")
 
-    @Option(help: "b1, b2 or b3.") var workload = "b1"
+    @Option(help: "b1, b2, b3 or b4.") var workload = "b1"
     @Option(help: "Override the workload's algorithm (e.g. ws).") var algorithm: String?
     @Option(help: "Data spec (default: synthetic binary data of the workload's shape).") var data: String?
     @Option(help: "Steps per timed round.") var steps = 100
@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors("bench") {
             guard let w = Workload.all[workload.lowercased()] else {
-                throw ConfigError(path: "command line", field: "workload", "expected b1, b2 or b3, found \(workload)")
+                throw ConfigError(path: "command line", field: "workload", "expected b1, b2, b3 or b4, found \(workload)")
             }
             guard steps > 0, rounds > 0, threads > 0 else {
                 throw ConfigError(path: "command line", field: "steps", "steps, rounds and threads must be positive")
@@ -41,13 +41,13 @@ struct BenchCommand: ParsableCommand {
             let settings = try w.config(algorithm: algo, data: data ?? "synthetic")
             let x: Matrix
             if let data {
-                let d = try DataSource.load(spec: data)
-                guard d.width == w.layers[0] else {
-                    throw ConfigError(path: data, field: "data", "workload \(w.name) needs \(w.layers[0]) pixels, the data has \(d.width)")
+                let d = try DataSource.load(spec: data, real: w.realData)
+                guard d.width == w.dataWidth else {
+                    throw ConfigError(path: data, field: "data", "workload \(w.name) needs \(w.dataWidth) pixels, the data has \(d.width)")
                 }
                 x = Matrix(rows: d.trainCount, cols: d.width, values: d.train)
             } else {
-                x = Bench.syntheticData(width: w.layers[0])
+                x = Bench.syntheticData(width: w.dataWidth)
             }
             let mpi = MPICommunicator.expectedWorldSize() != nil ? try MPICommunicator() : nil
             let comm: Communicator = mpi ?? SingleProcessCommunicator()
