@@ -53,6 +53,21 @@ import Testing
         #expect(exact.succeeded, "categorical latents over Gaussian data are enumerable: \(exact)")
     }
 
+    /// `--reproducible` with unbounded (Gaussian) gradients and a categorical top: 20 steps on
+    /// one rank are the same bytes as 10 steps on two ranks resumed to 20 on three.
+    @Test func reproducibleWithGaussianAndCategoricalLayersAcrossWorldSizes() throws {
+        let tmp = try TestScratch()
+        let data = tmp.path("real-images-idx3-float"), one = tmp.path("one"), moved = tmp.path("moved")
+        try Self.write(data)
+        let base = ["train", "--data", data, "--layers", "64:gaussian-hetero,10:gaussian,3:categorical", "--standardize",
+                    "--batch", "20", "--reproducible", "--log-every", "10"]
+        try #require(try runHMDist(base + ["--steps", "20", "--run-dir", one], in: tmp).succeeded)
+        try #require(try runHMDist(base + ["--steps", "10", "--run-dir", moved, "--ranks", "2"], in: tmp).succeeded)
+        let r = try runHMDist(base + ["--steps", "20", "--run-dir", moved, "--ranks", "3", "--resume", "auto"], in: tmp)
+        try #require(r.succeeded, "\(r)")
+        expectSameBytes(try CheckpointReader.load(one), try CheckpointReader.load(moved), what: "1 rank vs 2 ranks resumed on 3")
+    }
+
     @Test func exactIsRefusedForAGaussianLatent() throws {
         let tmp = try TestScratch()
         let run = tmp.path("G")

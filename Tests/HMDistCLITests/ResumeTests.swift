@@ -319,7 +319,7 @@ fileprivate func latest(_ run: String) throws -> String {
 }
 
 /// Every tensor (parameters and `optimizer.*`) the same bytes.
-fileprivate func expectSameBytes(_ a: Checkpoint, _ b: Checkpoint, what: String,
+func expectSameBytes(_ a: Checkpoint, _ b: Checkpoint, what: String,
                                  sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(a.manifest.step == b.manifest.step && a.manifest.samplesSeen == b.manifest.samplesSeen
             && a.manifest.epoch == b.manifest.epoch, "\(what): position differs", sourceLocation: sourceLocation)
