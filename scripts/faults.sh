@@ -198,15 +198,13 @@ kill_trial() {
     # LATEST after the kill: a kill between a step's commit (the rename) and the replacement
     # of LATEST leaves it naming the previous step, which resume then loads, as documented
     # (docs/checkpoint-format.md); the newer step stays committed and is not saved again.
-    local latest; latest=$(sed -n 's/^step-0*\([0-9]\)/\1/p' "$dir/checkpoints/LATEST" 2>/dev/null | head -1)
-    why+=$(finish_check "$ranks" "$dir" "$ref" "${args[@]}")
+    local latest from=$post; latest=$(sed -n 's/^step-0*\([0-9]\)/\1/p' "$dir/checkpoints/LATEST" 2>/dev/null | head -1)
     if [ -n "$post" ] && [ -n "$latest" ] && [ "$latest" -lt "$post" ] && [ -f "$(stepdir "$dir" "$latest")/manifest.json" ]; then
         note "$kind" latest-behind
-        why+=$(expect_resumed_from "$dir" "$latest")
-        [ -f "$(stepdir "$dir" "$post")/manifest.json" ] || why+="step $post is no longer committed after the resume"$'\n'
-    else
-        why+=$(expect_resumed_from "$dir" "$post")
+        from=$latest
     fi
+    why+=$(finish_check "$ranks" "$dir" "$ref" "${args[@]}")
+    why+=$(expect_resumed_from "$dir" "$from")
     record "$kind" "$i" "$dir" "$why"
 }
 
