@@ -179,9 +179,10 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
             (0..<L).map { FisherSamples(parents: Matrix(rows: 0, cols: parents($0)), pre: Matrix(rows: 0, cols: units($0)),
                                         globalCount: n[$0]) }
         }
-        preconditioner.accumulate(generative: none(counts.generative, parents: { w[$0 + 1] }, units: { w[$0] }),
-                                  recognition: none(counts.recognition, parents: { w[$0] }, units: { w[$0 + 1] }),
-                                  wake: counts.wake.map { none($0, parents: { w[$0] }, units: { w[$0 + 1] }) })
+        let m = machine
+        preconditioner.accumulate(generative: none(counts.generative, parents: { w[$0 + 1] }, units: { m.generative[$0].preWidth }),
+                                  recognition: none(counts.recognition, parents: { w[$0] }, units: { m.recognition[$0].preWidth }),
+                                  wake: counts.wake.map { none($0, parents: { w[$0] }, units: { m.recognition[$0].preWidth }) })
     }
 
     /// Stage 1½, once the sums are global, before `factorFisher`: with `fisherDecay` ρ > 0, adds

@@ -74,15 +74,31 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         }
     }
 
+    /// One head (`FisherHead`) of one layer: what is preconditioned with its own blocks.
     struct Layer {
         let name: String
         let layer: ConditionalLayer
+        let head: FisherHead
         let units: Int
         let fanIn: Int
         let weightGradient: Matrix?
         let biasGradient: Matrix
         /// False for the second recognition term's layers, whose gradients are `wakeGradients`.
         var inStore = true
+        /// Which of `accumulate`'s samples it is estimated from (generative, then recognition,
+        /// then wake layers); nil when its Fisher is exact: the prior's, or a constant without
+        /// parents (a per-unit log-variance).
+        var samples: Int?
+    }
+
+    /// The entries of one layer's heads, named `name` + the head's suffix (+ `tail`).
+    static func heads(_ name: String, _ layer: ConditionalLayer, prefix: String, samples: Int?, tail: String = "",
+                      inStore: Bool = true, gradient: (String) -> Matrix) -> [Layer] {
+        layer.fisherHeads.map { h in
+            Layer(name: name + h.suffix + tail, layer: layer, head: h, units: layer.outWidth, fanIn: h.weight == nil ? 0 : layer.inWidth,
+                  weightGradient: h.weight.map { gradient("\(prefix).\($0)") }, biasGradient: gradient("\(prefix).\(h.bias)"),
+                  inStore: inStore, samples: h.weight == nil ? nil : samples)
+        }
     }
 
     public let machine: HelmholtzMachine
@@ -107,26 +123,20 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         self.damping = damping
         self.policy = policy
         self.wakeGradients = wakeGradients
-        let store = machine.store, w = machine.widths, L = machine.depth
-        var layers = [Layer(name: "generative.prior", layer: machine.prior, units: w[L], fanIn: 0,
-                            weightGradient: nil, biasGradient: store.gradient("generative.prior.logits"))]
+        let store = machine.store, L = machine.depth
+        var layers = Self.heads("generative.prior", machine.prior, prefix: "generative.prior", samples: nil, gradient: store.gradient)
         for l in 0..<L {
-            layers.append(Layer(name: "generative.\(l)", layer: machine.generative[l], units: w[l], fanIn: w[l + 1],
-                                weightGradient: store.gradient("generative.\(l).weight"),
-                                biasGradient: store.gradient("generative.\(l).bias")))
+            layers += Self.heads("generative.\(l)", machine.generative[l], prefix: "generative.\(l)", samples: l, gradient: store.gradient)
         }
         for l in 0..<L {
-            layers.append(Layer(name: "recognition.\(l)", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
-                                weightGradient: store.gradient("recognition.\(l).weight"),
-                                biasGradient: store.gradient("recognition.\(l).bias")))
+            layers += Self.heads("recognition.\(l)", machine.recognition[l], prefix: "recognition.\(l)", samples: L + l, gradient: store.gradient)
         }
         if let wake = wakeGradients {
             let origin = machine.recognitionOffset
             precondition(wake.count == store.count - origin, "wake gradients of \(wake.count) values, expected \(store.count - origin)")
             for l in 0..<L {
-                layers.append(Layer(name: "recognition.\(l).wake", layer: machine.recognition[l], units: w[l + 1], fanIn: w[l],
-                                    weightGradient: store.view("recognition.\(l).weight", in: wake, origin: origin),
-                                    biasGradient: store.view("recognition.\(l).bias", in: wake, origin: origin), inStore: false))
+                layers += Self.heads("recognition.\(l)", machine.recognition[l], prefix: "recognition.\(l)", samples: 2 * L + l, tail: ".wake",
+                                     inStore: false, gradient: { store.view($0, in: wake, origin: origin) })
             }
         }
         self.layers = layers
@@ -198,24 +208,31 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         blocksByLayer = [:]
         solvers = Array(repeating: nil, count: layers.count)
 
-        // The prior: F = σ'(logit), one exact "sample" of weight 1.
-        let prior = layers[0]
-        let priorPre = Matrix(rows: 1, cols: prior.layer.preWidth)
-        prior.layer.preactivation(nil, into: priorPre)
-        let priorWeights = Matrix(rows: 1, cols: prior.units)
-        prior.layer.fisherWeights(pre: priorPre, every: 1, rows: 1, into: priorWeights)
-        let priorBlocks = FisherBlocks(units: prior.units, fanIn: 0, name: prior.name)
-        priorBlocks.accumulate(parents: nil, weights: priorWeights)
-        blocksByLayer[0] = priorBlocks
-        blocks.append(priorBlocks)
-        plans.append(Plan(name: prior.name, kind: .direct, samples: 1, dimension: 1, units: prior.units, exact: true))
-
-        for (k, s) in (generative + recognition + (wake ?? [])).enumerated() {
-            let index = k + 1, layer = layers[index], n = s.count
+        let samples = generative + recognition + (wake ?? [])
+        for (index, layer) in layers.enumerated() {
+            guard let k = layer.samples else {
+                // Exact: one "sample" of weight 1 — the prior's c at its own pre-activation (a
+                // softmax prior keeps p itself, for its coupled solve), or the head's constant.
+                let weights = Matrix(rows: 1, cols: layer.units)
+                if let c = layer.head.constant { weights.fill(c) } else {
+                    let pre = Matrix(rows: 1, cols: layer.layer.preWidth)
+                    layer.layer.preactivation(nil, into: pre)
+                    if layer.head.softmax { layer.layer.mean(pre: pre, into: weights) } else {
+                        layer.layer.fisherWeights(pre: pre, every: 1, rows: 1, into: weights)
+                    }
+                }
+                let b = FisherBlocks(units: layer.units, fanIn: 0, name: layer.name)
+                b.accumulate(parents: nil, weights: weights)
+                blocksByLayer[index] = b
+                blocks.append(b)
+                plans.append(Plan(name: layer.name, kind: .direct, samples: 1, dimension: 1, units: layer.units, exact: true))
+                continue
+            }
+            let s = samples[k], n = s.count
             precondition(s.parents.cols == layer.fanIn, "\(layer.name): parents of width \(s.parents.cols), fan-in \(layer.fanIn)")
             precondition(s.pre.cols == layer.layer.preWidth, "\(layer.name): pre-activations of width \(s.pre.cols)")
             let weights = Matrix(rows: n, cols: layer.units)
-            layer.layer.fisherWeights(pre: s.pre, every: s.every, rows: n, into: weights)
+            if let c = layer.head.constant { weights.fill(c) } else { layer.layer.fisherWeights(pre: s.pre, every: s.every, rows: n, into: weights) }
             let global = s.globalCount ?? n
             let kind = self.kind(samples: global, dimension: layer.fanIn + 1)
             plans.append(Plan(name: layer.name, kind: kind, samples: global, dimension: layer.fanIn + 1,
@@ -259,7 +276,9 @@ public final class NaturalPreconditioner: CustomStringConvertible {
         for (index, layer) in layers.enumerated() {
             let mine = owned(units: layer.units)
             if let b = blocksByLayer[index] {
-                solvers[index] = try DirectSolver(blocks: b, damping: damping, owned: mine)
+                solvers[index] = layer.head.softmax && layer.samples == nil
+                    ? SoftmaxSolver(blocks: b, damping: damping, owned: mine)
+                    : try DirectSolver(blocks: b, damping: damping, owned: mine)
             } else if let p = pending[index] {
                 if let rho = p.rowWeights {
                     solvers[index] = try rho.withUnsafeBufferPointer {

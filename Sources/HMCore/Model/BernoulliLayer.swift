@@ -64,6 +64,8 @@ public final class BernoulliLayer: ConditionalLayer {
         hm_sigmoid(pre.data, out.data, Int64(out.count))
     }
 
+    public var fisherHeads: [FisherHead] { FisherHead.logits(inWidth: inWidth) }
+
     /// σ(a)(1 − σ(a)): the Fisher information of a Bernoulli logit.
     public func fisherWeights(pre: Matrix, every: Int, rows: Int, into out: Matrix) {
         precondition(every >= 1 && pre.cols == outWidth && out.cols == outWidth && rows <= out.capacity

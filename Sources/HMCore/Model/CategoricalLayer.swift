@@ -75,8 +75,12 @@ public final class CategoricalLayer: ConditionalLayer {
         for r in 0..<value.rows { softmax(pre.data + r * outWidth, into: value.data + r * outWidth) }
     }
 
+    /// A categorical prior's Fisher is exact (diag(p) − ppᵀ, with p from `mean`); below the
+    /// top the per-unit blocks take the diagonal below.
+    public var fisherHeads: [FisherHead] { FisherHead.logits(inWidth: inWidth, softmax: true) }
+
     /// p_k(1 − p_k): the diagonal of the logits' Fisher diag(p) − ppᵀ. The natural-gradient
-    /// algorithms use the exact matrix for a categorical prior (`priorFisher`); below the top,
+    /// algorithms use the exact matrix for a categorical prior (`fisherHeads`); below the top,
     /// units are coupled across the group and the per-unit blocks keep this diagonal.
     public func fisherWeights(pre: Matrix, every: Int, rows: Int, into out: Matrix) {
         for r in 0..<rows {

@@ -43,4 +43,8 @@ public protocol ConditionalLayer: AnyObject {
     /// distribution with further parameters per unit (a variance) keeps their Fisher to itself;
     /// c is always ≥ 0, so an algorithm can precondition without knowing the distribution.
     func fisherWeights(pre: Matrix, every: Int, rows: Int, into: Matrix)
+
+    /// The parameter groups the natural-gradient algorithms precondition (`FisherHead`);
+    /// `fisherWeights` gives the c of the heads without a constant.
+    var fisherHeads: [FisherHead] { get }
 }

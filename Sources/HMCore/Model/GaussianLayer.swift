@@ -150,6 +150,15 @@ public class GaussianLayer: ConditionalLayer {
 
     /// E[(∂ log p/∂λ)²] = ½ for every sample: the Fisher weight of the log-variance head.
     public static let logVarianceFisher: Float = 0.5
+
+    /// The mean head (c = e^{−λ}) and the log-variance head (c = ½; over the parents only
+    /// for `gaussian-hetero`).
+    public var fisherHeads: [FisherHead] {
+        let n = Self.tensorNames(prefix: "", inWidth: inWidth)
+        func local(_ name: String) -> String { String(name.dropFirst()) }  // "" prefix: ".bias" → "bias"
+        return [FisherHead(weight: n.meanWeight.map(local), bias: local(n.meanBias)),
+                FisherHead(suffix: ".logvar", weight: n.logvarWeight.map(local), bias: local(n.logvarBias), constant: Self.logVarianceFisher)]
+    }
 }
 
 /// `gaussian-hetero`: λ = W_λ·in + b_λ, a second affine head (`P.logvar_weight`, `P.logvar_bias`).

@@ -58,7 +58,7 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// Whether the natural-gradient algorithms have a Fisher block for it.
-    public var hasFisherBlock: Bool { self == .bernoulli }
+    public var hasFisherBlock: Bool { true }
 
     /// Whether data for a layer of this kind is real-valued (a data layer takes any finite
     /// values); the others take 0/1 values only.
