@@ -69,7 +69,7 @@ public enum TrainingOptions {
     // MARK: options of their own form
 
     static let layers = TrainingOption(
-        key: "layers", value: "W,W,…", help: "Layer widths, data first, e.g. 784,200,200,10; an item WIDTH:KIND names its kind (bernoulli).",
+        key: "layers", value: "W,W,…", help: "Layer widths, data first, e.g. 784,200,200,10; an item WIDTH:KIND names its kind (bernoulli, gaussian, gaussian-hetero, categorical).",
         apply: { c, input, source in
             let items: [String]
             switch input {
