@@ -40,11 +40,14 @@ import Testing
         }
         #expect(a["generative.0.logvar_weight"] != nil && a["data.std"] != nil, "tensors: \(a.tensors.keys.sorted())")
 
-        let e = try runHMDist(["eval", "--checkpoint", run, "--split", "valid", "--samples", "20", "--json"], in: tmp)
+        let e = try runHMDist(["eval", "--checkpoint", run, "--split", "valid", "--samples", "20", "--mmd", "30", "--json"], in: tmp)
         try #require(e.succeeded, "\(e)")
         let record = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         let ll = try #require(record["log_likelihood"] as? Double), units = try #require(record["log_likelihood_data_units"] as? Double)
         #expect(record["standardized"] as? Bool == true && ll.isFinite && units.isFinite && units != ll, "\(record)")
+        // 30 model samples against a random 30 of the 40 valid points.
+        #expect(record["mmd_samples"] as? Int == 30 && (record["mmd"] as? Double)?.isFinite == true
+                && (record["mmd_standard_error"] as? Double ?? 0) > 0, "\(record)")
         let png = tmp.path("s.png")
         let sample = try runHMDist(["sample", "--checkpoint", run, "--out", png, "--count", "9"], in: tmp)
         #expect(sample.succeeded && FileManager.default.fileExists(atPath: png), "\(sample)")

@@ -20,6 +20,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Exact log p(x) by enumerating every latent state (small models only).") var exact = false
     @Option(help: "Evaluate only the first N points of the split.") var limit: Int?
     @Option(help: "Seed of the importance samples.") var seed: UInt64 = 1
+    @Option(help: "Also the MMD between N model samples and N points of the split (a random subset when it is larger).") var mmd: Int?
     @Option(help: "Threads, each scoring its share of the points.") var threads = 1
     @Flag(help: "One JSON object on stdout.") var json = false
 
@@ -55,6 +56,7 @@ struct EvalCommand: ParsableCommand {
                 BLASKernel.setThreads(1)
                 lls = Self.importance(machine, x, samples: samples, seed: seed, threads: threads)
             }
+            let discrepancy = try mmd.map { try Self.mmd(machine, x, samples: $0, seed: seed) }
             let mean = lls.reduce(0, +) / Double(max(count, 1))
             let sd = (lls.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
             let seconds = Date().timeIntervalSince(started)
@@ -69,14 +71,39 @@ struct EvalCommand: ParsableCommand {
                 ]
                 record["standardized"] = standardization != nil
                 if let dataUnits { record["log_likelihood_data_units"] = dataUnits }
+                if let discrepancy {
+                    record["mmd"] = discrepancy.estimate.mmd2
+                    record["mmd_standard_error"] = discrepancy.estimate.standardError
+                    record["mmd_bandwidth"] = discrepancy.estimate.bandwidth
+                    record["mmd_samples"] = discrepancy.samples
+                }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
             } else {
                 let how = exact ? "exact" : "importance-sampled, K = \(samples)"
                 print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
                              mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
                 if let dataUnits { print(String(format: "standardised data: %.4f nats per data point in the data's own units", dataUnits)) }
+                if let d = discrepancy {
+                    print(String(format: "MMD² (unbiased, Gaussian kernel, bandwidth %.4g): %.6f ± %.6f s.e., %d model samples against %d points",
+                                 d.estimate.bandwidth, d.estimate.mmd2, d.estimate.standardError, d.samples, d.samples))
+                }
             }
         }
+    }
+
+    /// MMD² between n draws of x from the model (dreams of the generate stream) and n points
+    /// of `x`: all of them when there are at most `samples`, else a random subset (the
+    /// shuffle stream of `seed`), since a split may be sorted by class.
+    static func mmd(_ machine: HelmholtzMachine, _ x: Matrix, samples: Int, seed: UInt64) throws -> (estimate: MaximumMeanDiscrepancy.Estimate, samples: Int) {
+        guard samples >= 2 else { throw ConfigError(path: "command line", field: "mmd", "expected at least 2 samples, found \(samples)") }
+        let n = min(samples, x.rows)
+        guard n >= 2 else { throw ConfigError(path: "command line", field: "mmd", "the split has \(x.rows) points; the MMD needs at least 2") }
+        let chosen = Array(DataOrder.permutation(count: x.rows, seed: seed, epoch: 0).prefix(n))
+        let points = Matrix(rows: n, cols: x.cols)
+        for (r, i) in chosen.enumerated() { points.row(r).update(from: x.row(i), count: x.cols) }
+        let sleep = SleepPhase(machine: machine, dreams: n)
+        sleep.dream(count: n, stream: RandomStream(key: seed, purpose: .generate, step: 1), firstDream: 0)
+        return (MaximumMeanDiscrepancy.estimate(sleep.dream[0], points), n)
     }
 
     /// Points split across threads; the draws are keyed by global point index, so the result
