@@ -71,6 +71,13 @@ public enum Zstd {
             guard contentSize < UInt64.max - 1, contentSize <= UInt64(Int.max) else {
                 throw fail("frame header carries no usable content size")
             }
+            // The header may claim any size, and is trusted for the allocation only within what
+            // the frame can hold: a block gives at most 128 KiB and takes at least 4 bytes (an
+            // RLE block; raw and compressed ones that give anything are longer).
+            let bound = UInt64(compressed.count / 4) << 17
+            guard contentSize <= bound else {
+                throw fail("frame header claims \(contentSize) bytes, but \(compressed.count) bytes of frame hold at most \(bound)")
+            }
             var output = [UInt8](repeating: 0, count: Int(contentSize))
             let produced = try output.withUnsafeMutableBytes { destination in
                 try check(ZSTD_decompress(destination.baseAddress, destination.count,
