@@ -11,21 +11,54 @@ public enum ConfigFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(path: path, field: "file", "cannot be read")
         }
-        let parsed: Any?
-        do { parsed = try Yams.load(yaml: text) } catch {
+        return try load(text: text, path: path)
+    }
+
+    /// The settings of a YAML text already read; `path` names the file in errors.
+    public static func load(text: String, path: String) throws -> [(key: String, input: OptionInput, source: String)] {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
             throw ConfigError(path: path, field: "yaml", "is not valid YAML: \(error)")
         }
-        guard let parsed else { return [] }
-        guard let map = parsed as? [String: Any] else {
+        guard let node else { return [] }
+        try checkBuildable(node, path: path)
+        guard let map = node.any as? [String: Any] else {
             throw ConfigError(path: path, field: "yaml", "expected a mapping of keys to values")
         }
         // Each scalar's text as written, beside the value YAML's rules give it.
         var written: [String: String] = [:]
-        for (key, value) in (try? Yams.compose(yaml: text))?.mapping ?? [:] {
+        for (key, value) in node.mapping ?? [:] {
             if let k = key.string, let v = value.scalar?.string { written[k] = v }
         }
         // A key set to null (`steps: ~`) is left unset.
         return map.keys.sorted().filter { !(map[$0]! is NSNull) }.map { ($0, .yaml(map[$0]!, text: written[$0]), path) }
+    }
+
+    /// At most this many values, aliases expanded, in a config file.
+    static let maximumValues = 100_000
+
+    /// What Yams cannot turn into values is refused before it tries: it traps on a mapping key
+    /// that is not a scalar (`[a]: 1`), and aliases of aliases make a few lines expand to
+    /// billions of values.
+    static func checkBuildable(_ root: Node, path: String) throws {
+        var pending = [root], count = 0
+        while let node = pending.popLast() {
+            count += 1
+            guard count <= maximumValues else {
+                throw ConfigError(path: path, field: "yaml", "expands to more than \(maximumValues) values (through aliases?)")
+            }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let items): pending += items
+            case .mapping(let pairs):
+                for (key, value) in pairs {
+                    guard key.scalar != nil else {
+                        throw ConfigError(path: path, field: "yaml", "expected keys that are plain values, found a \(key.sequence != nil ? "list" : "mapping") as a key")
+                    }
+                    pending.append(value)
+                }
+            }
+        }
     }
 
     /// `key: value` lines in the options' order.
