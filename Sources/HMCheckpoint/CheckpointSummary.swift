@@ -100,8 +100,14 @@ public struct CheckpointSummary {
     static func frameContentSize(_ path: String) -> Int? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 18).map(Array.init), head.count >= 6,
-              Array(head[0..<4]) == [0x28, 0xB5, 0x2F, 0xFD] else { return nil }
+        guard let head = try? handle.read(upToCount: 18).map(Array.init) else { return nil }
+        return frameContentSize(head: head)
+    }
+
+    /// The content size the zstd frame header at the start of `head` (its first 18 bytes
+    /// suffice) records; nil when it records none.
+    static func frameContentSize(head: [UInt8]) -> Int? {
+        guard head.count >= 6, Array(head[0..<4]) == [0x28, 0xB5, 0x2F, 0xFD] else { return nil }
         let descriptor = head[4]
         let singleSegment = descriptor & 0x20 != 0
         let start = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][Int(descriptor & 3)]

@@ -110,9 +110,19 @@ public struct Manifest: Codable, Equatable, Sendable {
         let path = CheckpointLayout.join(directory, CheckpointLayout.manifestFileName)
         let digestPath = CheckpointLayout.join(directory, CheckpointLayout.manifestDigestFileName)
         let bytes = try DurableFile.read(path)
+        let digestFile = DurableFile.size(digestPath) != nil ? try DurableFile.read(digestPath) : nil
+        return try decode(bytes, digestFile: digestFile, stepDirectory: directory)
+    }
+
+    /// The checks of `read(stepDirectory:)` on bytes already read: `bytes` of `manifest.json`
+    /// and `digestFile`, those of `manifest.sha256` (nil when there is none); `directory`
+    /// names the files in errors.
+    public static func decode(_ bytes: [UInt8], digestFile: [UInt8]?, stepDirectory directory: String) throws
+        -> (manifest: Manifest, protected: Bool) {
+        let path = CheckpointLayout.join(directory, CheckpointLayout.manifestFileName)
         var protected = false
-        if DurableFile.size(digestPath) != nil {
-            let recorded = String(decoding: try DurableFile.read(digestPath), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let digestFile {
+            let recorded = String(decoding: digestFile, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let actual = SHA256.hex(bytes)
             guard recorded == actual else {
                 throw CheckpointError(.checksumMismatch, path: path, field: "sha256",

@@ -8,7 +8,11 @@ struct Images {
     /// Shapes: `[N, rows, cols]`; `[N, pixels]` (drawn square when pixels is a square, else as
     /// one row); `[N, rows, a, b…]` (drawn rows × (a·b…)). `[N]` is a labels file and refused.
     static func read(_ path: String) throws -> Images {
-        let array = try IDXArray.read(path: path)
+        try Images(IDXArray.read(path: path), path: path)
+    }
+
+    /// The images of an IDX array read from `path` (which only names the file in errors).
+    init(_ array: IDXArray, path: String) throws {
         let shape = array.shape
         guard shape.count >= 2 else {
             throw DataError(path: path, field: "header",
@@ -18,7 +22,8 @@ struct Images {
         let side = Int(Double(width).squareRoot().rounded())
         let imageShape = shape.count > 2 ? ImageShape(rows: shape[1], cols: width / shape[1])
             : side * side == width ? ImageShape(rows: side, cols: side) : ImageShape(rows: 1, cols: width)
-        return Images(pixels: try PixelScale.greyLevels(of: array, path: path), count: shape[0],
-                      imageShape: imageShape)
+        pixels = try PixelScale.greyLevels(of: array, path: path)
+        count = shape[0]
+        self.imageShape = imageShape
     }
 }
