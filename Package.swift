@@ -16,7 +16,13 @@ let vectorFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-m
 let package = Package(
     name: "hm-dist",
     platforms: [.macOS(.v13)],
-    products: [.executable(name: "hm-dist", targets: ["hm-dist"])],
+    products: [
+        .executable(name: "hm-dist", targets: ["hm-dist"]),
+        // For the fuzz targets of Fuzz/ (a package of its own that depends on this one).
+        .library(name: "HMData", targets: ["HMData"]),
+        .library(name: "HMCheckpoint", targets: ["HMCheckpoint"]),
+        .library(name: "HMTraining", targets: ["HMTraining"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
