@@ -305,7 +305,7 @@ disk_trial() {
         [ $rc -gt 128 ] && why+="killed by signal $((rc - 128)) ($(kill -l $((rc - 128)))), no error message"$'\n'
         local msg; msg=$(grep -m1 -E 'error( on rank [0-9]+)?: ' "$log.full")
         if [ -n "$msg" ]; then
-            echo "$msg" | grep -Eq "error( on rank [0-9]+)?: .*$dir/[^ :]+: .*(No space left on device|File too large)" ||
+            echo "$msg" | grep -Eq "error( on rank [0-9]+)?: .*$dir/[^ :]+: .*(No space left on device|File too large|enough space)" ||
                 why+="the error does not name the file and the reason: $msg"$'\n'
             echo "$kind: $msg" >> "$work/messages.txt"
             note "$kind" "$(echo "$msg" | sed -E 's/.*\/(checkpoints\/[^/]*\/)?([^/: ]+): .*/\2/; s/[0-9]{8}/N/g')"
