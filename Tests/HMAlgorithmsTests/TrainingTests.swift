@@ -56,7 +56,7 @@ private struct TrainingProblem {
         return Self.meanAndSE(zip(a, b).map { $0 - $1 })
     }
 
-    enum Algorithm { case ws, rws(K: Int) }
+    enum Algorithm { case ws, rws(K: Int), ddc(dreams: Int) }
 
     /// Trains a fresh machine of the truth's widths in a plain loop; returns it and its exact
     /// test log-likelihood at initialisation.
@@ -70,6 +70,9 @@ private struct TrainingProblem {
         switch algorithm {
         case .ws: algo = WakeSleep(machine: m, batch: batch, dreams: batch)
         case .rws(let K): algo = ReweightedWakeSleep(machine: m, batch: batch, samples: K, dreams: batch)
+        case .ddc(let dreams):
+            algo = DDCWakeSleep(machine: m, dreams: dreams, features: 40, recognitionFeatures: 100, ridge: 1e-3)
+            algo.prepare(TrainingWorld(globalBatch: batch, globalDreams: dreams))
         }
         let optimizer = Adam(count: m.store.count, learningRate: lr)
         let x = Matrix(rows: batch, cols: model.widths[0])
@@ -143,9 +146,9 @@ private struct SplitMix64: RandomNumberGenerator {
     }
 
     private func check(_ algorithm: TrainingProblem.Algorithm, margin: Double, name: String,
-                       problem: TrainingProblem? = nil, closing: Double = 0.8) throws {
+                       problem: TrainingProblem? = nil, steps: Int = 3000, closing: Double = 0.8) throws {
         let p = try problem ?? Self.problem()
-        let (m, initial) = try p.trainFresh(algorithm, steps: 3000, lr: 0.01, seed: Self.trainingSeed)
+        let (m, initial) = try p.trainFresh(algorithm, steps: steps, lr: 0.01, seed: Self.trainingSeed)
         let trained = try p.exactLL(m)
         let gap = try p.pairedGap(m)  // model − truth per test point
         let report = String(format: "%@: truth %.4f (s.e. %.4f), initial %.4f, trained %.4f; paired gap %.4f ± %.4f",
@@ -169,6 +172,14 @@ private struct SplitMix64: RandomNumberGenerator {
 
     @Test func wakeSleepApproachesTheTrueLikelihood() throws {
         try check(.ws, margin: 0.15, name: "ws")
+    }
+
+    /// `ddc` on the same truth ([8, 4, 2]): 1,000 dreams per step (every step refits its
+    /// regressions), 40 features per latent layer, 100 of x, ridge 10⁻³, 500 steps. Measured
+    /// (debug build, 2026-12-02): 0.094 ± 0.010 nats below the truth; with 2,000 dreams and
+    /// 1,500 steps 0.012 ± 0.005 (ws: 0.039, rws: 0.003 after 3,000 steps).
+    @Test func ddcApproachesTheTrueLikelihood() throws {
+        try check(.ddc(dreams: 1000), margin: 0.3, name: "ddc", steps: 500, closing: 0.6)
     }
 
     /// The same with a Gaussian observation layer over Bernoulli latents ([6:gaussian, 4, 2],

@@ -62,15 +62,11 @@ import Testing
     @Test(arguments: ["rws", "nrws"])
     func reproducibleWithGaussianAndCategoricalLayersAcrossWorldSizes(algorithm: String) throws {
         let tmp = try TestScratch()
-        let data = tmp.path("real-images-idx3-float"), one = tmp.path("one"), moved = tmp.path("moved")
+        let data = tmp.path("real-images-idx3-float")
         try Self.write(data)
         let base = ["train", "--data", data, "--layers", "64:gaussian-hetero,10:gaussian,3:categorical", "--standardize",
                     "--batch", "20", "--reproducible", "--log-every", "10", "--algorithm", algorithm, "--fisher-every", "3"]
-        try #require(try runHMDist(base + ["--steps", "20", "--run-dir", one], in: tmp).succeeded)
-        try #require(try runHMDist(base + ["--steps", "10", "--run-dir", moved, "--ranks", "2"], in: tmp).succeeded)
-        let r = try runHMDist(base + ["--steps", "20", "--run-dir", moved, "--ranks", "3", "--resume", "auto"], in: tmp)
-        try #require(r.succeeded, "\(r)")
-        expectSameBytes(try CheckpointReader.load(one), try CheckpointReader.load(moved), what: "1 rank vs 2 ranks resumed on 3")
+        try expectOneRankEqualsTwoResumedOnThree(base, steps: 20, in: tmp, what: "\(algorithm): 1 rank vs 2 ranks resumed on 3")
     }
 
     @Test func exactIsRefusedForAGaussianLatent() throws {

@@ -9,7 +9,9 @@ public enum AlgorithmName: String, CaseIterable, Sendable, Codable {
     /// Whether it follows the natural gradient (`--damping`, `--fisher-*` apply).
     public var isNatural: Bool { self == .nws || self == .nrws }
     /// Whether this version can train it.
-    public var isAvailable: Bool { self != .ddc }
+    public var isAvailable: Bool { true }
+    /// Whether it reads the `--ddc-*` options.
+    public var isDDC: Bool { self == .ddc }
 }
 
 /// The options an algorithm is built from; the engine carries them without reading them.
@@ -22,6 +24,10 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var dampingSteps = 0
     public var fisherEvery = 10
     public var fisherDecay = 0.0
+    /// `ddc`: random features per latent layer, random features of x, ridge λ.
+    public var ddcFeatures = 100
+    public var ddcRecognitionFeatures = 200
+    public var ddcRidge = 1e-3
 
     public init() {}
 
@@ -53,11 +59,12 @@ extension AlgorithmOptions {
 
     /// The help of `--algorithm`.
     public static var algorithmHelp: String {
-        "The algorithm (default \(AlgorithmOptions().name.rawValue); \(names { !$0.isAvailable }) in a later version)."
+        let later = names { !$0.isAvailable }
+        return "The algorithm: \(names { _ in true }) (default \(AlgorithmOptions().name.rawValue)\(later.isEmpty ? "" : "; \(later) in a later version"))."
     }
 
     public static let fields: [AlgorithmOptionField] = {
-        let k = names(\.usesImportanceSamples), n = names(\.isNatural)
+        let k = names(\.usesImportanceSamples), n = names(\.isNatural), d = names(\.isDDC)
         return [
             .init(key: "samples", help: "Importance samples K per data point (\(k); default 5).", value: .integer(\.samples, minimum: 1)),
             .init(key: "damping", help: "\(n): damping α of the solve (F + αI)⁻¹g (default 0.01).",
@@ -70,6 +77,12 @@ extension AlgorithmOptions {
                   value: .integer(\.fisherEvery, minimum: 1)),
             .init(key: "fisher-decay", help: "\(n): running average of the direct layers' Fisher blocks, ρ·previous + new on each recompute (0 ≤ ρ < 1; default 0: off).",
                   value: .real(\.fisherDecay, expected: "a number in [0, 1)", valid: { (0..<1).contains($0) })),
+            .init(key: "ddc-features", help: "\(d): random features T_l per latent layer, whose expectations represent its posterior (default 100).",
+                  value: .integer(\.ddcFeatures, minimum: 1)),
+            .init(key: "ddc-recognition-features", help: "\(d): random features of x on which the moments are regressed (default 200).",
+                  value: .integer(\.ddcRecognitionFeatures, minimum: 1)),
+            .init(key: "ddc-ridge", help: "\(d): ridge λ of every regression, on sums over the dreams (default 0.001).",
+                  value: .real(\.ddcRidge, expected: "a positive number", valid: { $0 > 0 })),
         ]
     }()
 }
@@ -101,7 +114,12 @@ public enum AlgorithmCatalog {
                                            fisherDecay: o.fisherDecay)
             natural.dampingSchedule = DampingSchedule(start: o.damping, final: o.dampingFinal, steps: o.dampingSteps)
             return natural
-        case .ddc: throw Unavailable(name: o.name)  // not isAvailable
+        case .ddc:
+            if let kind = machine.model.kinds.first(where: { $0 != .bernoulli && $0 != .categorical }) {
+                throw Unavailable(name: o.name, reason: "its observation read-out needs log p(v | a) = vᵀa + log p(0 | a) (Bernoulli and categorical layers) in this version, and the model has a \(kind.rawValue) layer")
+            }
+            return DDCWakeSleep(machine: machine, dreams: dreams, features: o.ddcFeatures,
+                                recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge)
         }
     }
 }

@@ -209,3 +209,20 @@ func packageRoot() throws -> URL {
     }
     throw CocoaError(.fileNoSuchFile)
 }
+
+/// `train` (`base`, with `--reproducible`) for `steps` steps on one rank, and for half of
+/// them on two ranks resumed to `steps` on three: the two final checkpoints must be the same
+/// bytes. Returns the one-rank run's result.
+@discardableResult
+func expectOneRankEqualsTwoResumedOnThree(_ base: [String], steps: Int, in tmp: TestScratch, what: String,
+                                          sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+    let one = tmp.path("one"), moved = tmp.path("moved")
+    let s = try runHMDist(base + ["--steps", "\(steps)", "--run-dir", one], in: tmp)
+    try #require(s.succeeded, "\(s)", sourceLocation: sourceLocation)
+    let half = try runHMDist(base + ["--steps", "\(steps / 2)", "--run-dir", moved, "--ranks", "2"], in: tmp)
+    try #require(half.succeeded, "\(half)", sourceLocation: sourceLocation)
+    let r = try runHMDist(base + ["--steps", "\(steps)", "--run-dir", moved, "--ranks", "3", "--resume", "auto"], in: tmp)
+    try #require(r.succeeded, "\(r)", sourceLocation: sourceLocation)
+    expectSameBytes(try CheckpointReader.load(one), try CheckpointReader.load(moved), what: what, sourceLocation: sourceLocation)
+    return s
+}

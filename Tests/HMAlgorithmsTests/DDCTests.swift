@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import HMAlgorithms
+@testable import HMCore
+
+/// The DDC Helmholtz machine against enumeration on a tiny machine (x: 4 pixels, z1: 2,
+/// z2: 2): the sleep regression recovers the exact posterior moments E[T_l(z_l) | x], and at
+/// the exact moments the wake read-out is the exact gradient of the free energy.
+@Suite(.serialized) struct DDCTests {
+    static let widths = [4, 2, 2]
+
+    /// Exact E[f(h) | x] over the 16 latent configurations.
+    func posterior(_ ref: Reference, _ x: [Double], _ f: ([[Double]]) -> [Double]) -> [Double] {
+        let norm = ref.exactLogLikelihood(x)
+        var sum: [Double] = []
+        for h in ref.latentConfigurations {
+            let p = exp(ref.logJoint(x, h) - norm), v = f(h)
+            if sum.isEmpty { sum = [Double](repeating: 0, count: v.count) }
+            for i in v.indices { sum[i] += p * v[i] }
+        }
+        return sum
+    }
+
+    func machine() -> (HelmholtzMachine, DDCWakeSleep) {
+        let m = randomMachine(Self.widths, seed: 11, scale: 1.5)
+        let ddc = DDCWakeSleep(machine: m, dreams: 200_000, features: 15, recognitionFeatures: 60, ridge: 1e-6)
+        ddc.prepare(TrainingWorld(globalBatch: 16, globalDreams: 200_000))
+        return (m, ddc)
+    }
+
+    /// T_l at one state, as the algorithm computes it.
+    func t(_ ddc: DDCWakeSleep, layer l: Int, _ z: [Double]) -> [Double] {
+        ddc.features[l - 1](Matrix([z]), rows: 1)
+    }
+
+    @Test func sleepRegressionRecoversThePosteriorMoments() throws {
+        let (m, ddc) = machine()
+        let f = ddc.fit(step: 0, seed: 3)
+        let ref = Reference(m), xs = Reference.all(4)
+        let r = ddc.moments(Matrix(xs), f)
+        var worst = 0.0, weighted = 0.0
+        for (b, x) in xs.enumerated() {
+            let px = exp(ref.exactLogLikelihood(x))
+            for l in 1...2 {
+                let exact = posterior(ref, x) { h in t(ddc, layer: l, h[l - 1]) }
+                let K = exact.count
+                for k in 0..<K {
+                    let e = abs(r[l - 1][b * K + k] - exact[k])
+                    weighted += px * e / Double(2 * K)
+                    if px > 0.02 { worst = max(worst, e) }
+                }
+            }
+        }
+        // Monte Carlo over 200,000 dreams: the x with p(x) > 0.02 have 4,000 dreams or more;
+        // the rarest far fewer, so over all x the error is weighted by p(x).
+        #expect(worst < 0.02 && weighted < 0.005, "error of r_l(x) against E[T_l | x]: largest \(worst) (p(x) > 0.02), p-weighted mean \(weighted)")
+    }
+
+    @Test func wakeAtTheExactMomentsIsTheExactGradient() throws {
+        let (m, ddc) = machine()
+        let f = ddc.fit(step: 0, seed: 3)
+        let ref = Reference(m), xs = Reference.all(4)
+        // r_l(x) := the exact E[T_l(z_l) | x].
+        let exact = (1...2).map { l in xs.flatMap { x in posterior(ref, x) { h in t(ddc, layer: l, h[l - 1]) } } }
+        m.store.zeroGradients()
+        _ = ddc.wake(Matrix(xs), moments: exact, fit: f, weight: 1 / Double(xs.count))
+        // The exact gradient of Σ_x E_{p(h|x)}[log p(x, h)] / 16 (the free energy's p-gradient).
+        var want: [String: [Double]] = [:]
+        for x in xs {
+            let g = posterior(ref, x) { h in
+                let grads = ref.gradient(x, h, generative: true)
+                return grads.keys.sorted().flatMap { grads[$0]! }
+            }
+            let names = ref.gradient(x, ref.latentConfigurations[0], generative: true).keys.sorted()
+            var offset = 0
+            for name in names {
+                let n = m.store.entry(name)!.count
+                want[name] = zip(want[name] ?? [Double](repeating: 0, count: n), g[offset..<(offset + n)]).map { $0 + $1 / Double(xs.count) }
+                offset += n
+            }
+        }
+        for (name, w) in want.sorted(by: { $0.key < $1.key }) {
+            let got = m.store.gradient(name).array.map(Double.init)
+            let err = zip(got, w).map { abs($0 - $1) }.max() ?? 0, size = w.map(abs).max() ?? 0
+            #expect(err < 0.02 * max(size, 0.1), "\(name): max error \(err) (largest entry \(size)); got \(got.prefix(4)), want \(w.prefix(4))")
+        }
+    }
+}
