@@ -26,9 +26,15 @@ public struct ImportanceLogLikelihood {
     /// log p̂(x_n) for every row of `data` ([N, w0]); `firstIndex` is the global index of row 0
     /// (so that a shard of a data set draws the same samples as the whole).
     public func logLikelihoods(_ machine: HelmholtzMachine, data: Matrix, firstIndex: Int = 0) -> [Double] {
+        estimates(machine, data: data, firstIndex: firstIndex).logLikelihoods
+    }
+
+    /// log p̂(x_n) and, from the same draws, the free energy of every row,
+    /// F(x) = E_q[log q(h | x) − log p(x, h)] ≈ −(1/K) Σ_k log w_k (nats; F ≥ −log p(x)).
+    public func estimates(_ machine: HelmholtzMachine, data: Matrix, firstIndex: Int = 0) -> (logLikelihoods: [Double], freeEnergies: [Double]) {
         let points = max(1, maxRows / chunk)
         let sampler = ImportanceSampler(machine: machine, batch: points, samples: chunk)
-        var result = [Double](repeating: 0, count: data.rows)
+        var result = [Double](repeating: 0, count: data.rows), free = result
         var start = 0
         while start < data.rows {
             let n = min(points, data.rows - start)
@@ -40,12 +46,21 @@ public struct ImportanceLogLikelihood {
                 if kc <= 0 { break }
                 sampler.run(x, stream: RandomStream(key: seed, purpose: .evaluate, step: c),
                             firstExample: firstIndex + start, withDeltas: false)
-                for b in 0..<n { for k in 0..<kc { running[b].add(sampler.logWeight(b * chunk + k)) } }
+                for b in 0..<n {
+                    for k in 0..<kc {
+                        let lw = sampler.logWeight(b * chunk + k)
+                        running[b].add(lw)
+                        free[start + b] -= lw
+                    }
+                }
                 drawn += kc
             }
-            for b in 0..<n { result[start + b] = running[b].value - log(Double(samples)) }
+            for b in 0..<n {
+                result[start + b] = running[b].value - log(Double(samples))
+                free[start + b] /= Double(samples)
+            }
             start += n
         }
-        return result
+        return (result, free)
     }
 }

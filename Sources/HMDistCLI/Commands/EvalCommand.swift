@@ -20,6 +20,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Exact log p(x) by enumerating every latent state (small models only).") var exact = false
     @Option(help: "Evaluate only the first N points of the split.") var limit: Int?
     @Option(help: "Seed of the importance samples.") var seed: UInt64 = 1
+    @Flag(name: .customLong("free-energy"), help: "Also the free energy E_q[log q(h|x) − log p(x,h)] per point, from the importance samples.") var freeEnergy = false
     @Option(help: "Also the MMD between N model samples and N points of the split (a random subset when it is larger).") var mmd: Int?
     @Option(help: "Threads, each scoring its share of the points.") var threads = 1
     @Flag(help: "One JSON object on stdout.") var json = false
@@ -49,13 +50,16 @@ struct EvalCommand: ParsableCommand {
             }
             let x = Matrix(rows: count, cols: dataset.width, values: values)
             let started = Date()
-            let lls: [Double]
+            var lls: [Double], free: [Double]?
+            BLASKernel.setThreads(1)
             if exact {
                 lls = try ExactLogLikelihood.logLikelihoods(machine, data: x)
+                free = freeEnergy ? Self.importance(machine, x, samples: samples, seed: seed, threads: threads).free : nil
             } else {
-                BLASKernel.setThreads(1)
-                lls = Self.importance(machine, x, samples: samples, seed: seed, threads: threads)
+                (lls, free) = Self.importance(machine, x, samples: samples, seed: seed, threads: threads)
+                if !freeEnergy { free = nil }
             }
+            let freeMean = free.map { $0.reduce(0, +) / Double(max(count, 1)) }
             let discrepancy = try mmd.map { try Self.mmd(machine, x, samples: $0, seed: seed) }
             let mean = lls.reduce(0, +) / Double(max(count, 1))
             let sd = (lls.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
@@ -71,6 +75,11 @@ struct EvalCommand: ParsableCommand {
                 ]
                 record["standardized"] = standardization != nil
                 if let dataUnits { record["log_likelihood_data_units"] = dataUnits }
+                if let free, let freeMean {
+                    record["free_energy"] = freeMean
+                    let sd = (free.map { ($0 - freeMean) * ($0 - freeMean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
+                    record["free_energy_standard_error"] = sd / Double(max(count, 1)).squareRoot()
+                }
                 if let discrepancy {
                     record["mmd"] = discrepancy.estimate.mmd2
                     record["mmd_standard_error"] = discrepancy.estimate.standardError
@@ -83,6 +92,9 @@ struct EvalCommand: ParsableCommand {
                 print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
                              mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
                 if let dataUnits { print(String(format: "standardised data: %.4f nats per data point in the data's own units", dataUnits)) }
+                if let freeMean {
+                    print(String(format: "free energy: %.4f nats per data point (E_q[log q − log p(x, h)], K = %d samples per point; ≥ −log p(x))", freeMean, samples))
+                }
                 if let d = discrepancy {
                     print(String(format: "MMD² (unbiased, Gaussian kernel, bandwidth %.4g): %.6f ± %.6f s.e., %d model samples against %d points",
                                  d.estimate.bandwidth, d.estimate.mmd2, d.estimate.standardError, d.samples, d.samples))
@@ -108,15 +120,17 @@ struct EvalCommand: ParsableCommand {
 
     /// Points split across threads; the draws are keyed by global point index, so the result
     /// does not depend on the thread count.
-    static func importance(_ machine: HelmholtzMachine, _ x: Matrix, samples: Int, seed: UInt64, threads: Int) -> [Double] {
+    static func importance(_ machine: HelmholtzMachine, _ x: Matrix, samples: Int, seed: UInt64, threads: Int) -> (lls: [Double], free: [Double]) {
         let estimator = ImportanceLogLikelihood(samples: samples, seed: seed)
-        let results = ResultSlots(threads)
+        let results = ResultSlots(threads), free = ResultSlots(threads)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let lo = x.rows * t / threads, hi = x.rows * (t + 1) / threads
             let part = Matrix(view: x.row(lo), rows: hi - lo, cols: x.cols, owner: x)
-            results.set(t, estimator.logLikelihoods(machine, data: part, firstIndex: lo))
+            let e = estimator.estimates(machine, data: part, firstIndex: lo)
+            results.set(t, e.logLikelihoods)
+            free.set(t, e.freeEnergies)
         }
-        return results.joined
+        return (results.joined, free.joined)
     }
 }
 
