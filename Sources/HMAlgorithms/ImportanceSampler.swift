@@ -77,4 +77,12 @@ public final class ImportanceSampler {
 
     /// log w = log p(x, h) − log q(h | x) of row r.
     public func logWeight(_ r: Int) -> Double { logP[r] - logQ[r] }
+
+    /// Σ over the last pass's points of their free-energy estimate −(1/K) Σ_k log w_k
+    /// (E_q[log q − log p(x, h)] by the K samples).
+    public var freeEnergySum: Double {
+        var sum = 0.0
+        for r in 0..<rows { sum -= logWeight(r) }
+        return sum / Double(K)
+    }
 }

@@ -119,6 +119,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     public var damping: Double { preconditioner.damping }
 
     public func wake(_ s: StepShare) -> Double { base.wake(s) }
+    public var wakeFreeEnergy: Double? { base.wakeFreeEnergy }
 
     /// The base sleep phase; nrws first moves the wake-q term (all the store's recognition
     /// gradient holds after `wake`) into `wakeGradients`, so that the store gets the sleep-q

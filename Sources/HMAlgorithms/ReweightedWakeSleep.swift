@@ -21,6 +21,7 @@ public final class ReweightedWakeSleep: TrainingAlgorithm {
     let weights: Matrix
     /// q(h1 | x)'s delta folded over each point's K samples: [B, w1].
     let firstDelta: Matrix
+    public private(set) var wakeFreeEnergy: Double?
     let logW: DoubleBuffer
 
     public init(machine: HelmholtzMachine, batch: Int, samples K: Int, dreams: Int) {
@@ -54,6 +55,7 @@ public final class ReweightedWakeSleep: TrainingAlgorithm {
         firstDelta.setRows(sampler.batch)
         firstDelta.setWeightedGroupSum(of: sampler.qDelta[0], weights: weights.data, groupSize: K)
         machine.recognition[0].accumulateGradient(delta: firstDelta, input: s.x)
+        wakeFreeEnergy = sampler.freeEnergySum
         return bound
     }
 

@@ -12,6 +12,7 @@ public final class WakeSleep: TrainingAlgorithm {
     /// The sleep phase (read-only: `nws` reads its dreams for the Fisher).
     public let sleeper: SleepPhase
     let weights: Matrix
+    public private(set) var wakeFreeEnergy: Double?
 
     public init(machine: HelmholtzMachine, batch: Int, dreams: Int) {
         self.machine = machine
@@ -29,6 +30,7 @@ public final class WakeSleep: TrainingAlgorithm {
             weights.data[b] = 1 / Float(s.globalBatch)    // each point counts once in the mean
         }
         sampler.accumulateGenerativeGradient(weights: weights.data)
+        wakeFreeEnergy = sampler.freeEnergySum
         return bound
     }
 

@@ -86,6 +86,9 @@ public protocol TrainingAlgorithm: AnyObject {
     func prepare(_ world: TrainingWorld)
     /// The wake phase of a share; returns Σ over its points of the bound on log p(x).
     func wake(_ share: StepShare) -> Double
+    /// After `wake`: Σ over the share's points of the free energy E_q[log q − log p(x, h)]
+    /// as its samples estimate it; nil for an algorithm without a sampleable q.
+    var wakeFreeEnergy: Double? { get }
     /// The sleep phase of a share; returns Σ over its dreams of log q(h′ | x′).
     func sleep(_ share: StepShare) -> Double
     /// Statistics of the share after both phases (a Fisher on the steps that recompute it).
@@ -113,6 +116,7 @@ public protocol TrainingAlgorithm: AnyObject {
 
 extension TrainingAlgorithm {
     public func prepare(_ world: TrainingWorld) {}
+    public var wakeFreeEnergy: Double? { nil }
     public func statistics(_ share: StepShare) {}
     public func exchanges(step: Int) -> [Exchange] { Exchange.gradients(of: machine) }
     public func afterExchange(step: Int) throws {}

@@ -25,9 +25,10 @@ public final class Trainer {
     let segments = SegmentGather()
     /// The machine's gradients as exchanges, for the check after `finishGradients`.
     let gradients: [Exchange]
-    /// Per step, summed across ranks: wake bound, sleep log q, and whether any rank received
-    /// a preemption signal (so that every rank stops at the same step boundary).
-    let statistics = DoubleBuffer(3)
+    /// Per step, summed across ranks: wake bound, sleep log q, whether any rank received a
+    /// preemption signal (so that every rank stops at the same step boundary), the free
+    /// energy, and the number of shares that had no free energy to report.
+    let statistics = DoubleBuffer(5)
     var order: [Int] = []
     var orderEpoch = -1
 
@@ -114,7 +115,7 @@ public final class Trainer {
     /// One training step; returns the means over the global batch and dreams of
     /// (importance-sampled bound on log p(x), log q(h′ | x′) of the dreams).
     @discardableResult
-    public func runStep() throws -> (wakeBound: Double, sleepLogQ: Double) {
+    public func runStep() throws -> (wakeBound: Double, sleepLogQ: Double, freeEnergy: Double?) {
         if epoch != orderEpoch {
             order = DataOrder.permutation(count: train.rows, seed: config.seed, epoch: epoch)
             orderEpoch = epoch
@@ -125,8 +126,7 @@ public final class Trainer {
         if fault?.fires(.crash, rank: comm.rank, step: step) == true { kill(getpid(), SIGKILL) }
         communicationSeconds = 0
         phases = Phases()
-        statistics[0] = 0
-        statistics[1] = 0
+        for i in [0, 1, 3, 4] { statistics[i] = 0 }
         // Values are checked before they travel when a rank can be named (or a block's are folded).
         let checkLocally = reducer.isExact || comm.size > 1
         var exchanges: [Exchange] = []
@@ -135,6 +135,7 @@ public final class Trainer {
             machine.store.zeroGradients()
             var share = self.share(examples: part.examples, dreams: part.dreams)
             statistics[0] += algorithm.wake(share)
+            if let f = algorithm.wakeFreeEnergy { statistics[3] += f } else { statistics[4] += 1 }
             if fault?.fires(.nan, rank: comm.rank, step: step) == true { machine.store.gradients.data[0] = .nan }
             if reducer.overlapsSleep {
                 let early = algorithm.exchanges(step: step)
@@ -154,7 +155,7 @@ public final class Trainer {
         }
         try failing { try clock(\.factor) { try algorithm.afterExchange(step: step) } }
         statistics[2] = hm_preemption_signal() != 0 ? Double(hm_preemption_signal()) : 0
-        try timed { try comm.allreduceSum(statistics.pointer, count: 3) }
+        try timed { try comm.allreduceSum(statistics.pointer, count: 5) }
         if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
         try checkFinite(exchanges, summed: true)
         // Every rank holds the same sums; with a split, each computes its part, then all gather.
@@ -164,7 +165,8 @@ public final class Trainer {
         if changed { try checkFinite(gradients, summed: true, transformed: true) }
         optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
         step += 1
-        return (statistics[0] / Double(config.batch), statistics[1] / Double(config.dreams))
+        return (statistics[0] / Double(config.batch), statistics[1] / Double(config.dreams),
+                statistics[4] > 0 ? nil : statistics[3] / Double(config.batch))
     }
 
     /// The share of the step for the given global example and dream ranges, x filled.

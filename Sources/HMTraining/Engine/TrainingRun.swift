@@ -142,7 +142,7 @@ public struct TrainingRun {
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
         var lastHeld: Double?
         while trainer.step < trainer.totalSteps {
-            let (wake, sleep) = try trainer.runStep()
+            let (wake, sleep, free) = try trainer.runStep()
             bound = wake
             windowSteps += 1
             waited += trainer.communicationSeconds
@@ -158,6 +158,7 @@ public struct TrainingRun {
                                              "points_per_second": rate, "wake_bound": wake, "sleep_log_q": sleep,
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
+                if let free { record["free_energy"] = free }
                 if evalNow, let held {
                     let ll = try trainer.evaluate(held, samples: config.evalSamples)
                     lastHeld = ll
