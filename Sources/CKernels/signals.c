@@ -24,6 +24,9 @@ void hm_install_preemption_handlers(unsigned timeout_seconds) {
     action.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &action, 0);
     sigaction(SIGTERM, &action, 0);
+    // A file-size limit (ulimit -f) must fail the write with EFBIG, reported with the file's
+    // name, rather than kill the process without a word.
+    signal(SIGXFSZ, SIG_IGN);
     // A launcher may start us with them blocked: unblock, or the request would never arrive.
     sigset_t set;
     sigemptyset(&set);

@@ -122,11 +122,16 @@ public struct Manifest: Codable, Equatable, Sendable {
         let path = CheckpointLayout.join(directory, CheckpointLayout.manifestFileName)
         var protected = false
         if let digestFile {
-            let recorded = String(decoding: digestFile, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Exactly what the writer writes, 64 hex digits and a newline: any other byte is damage.
             let actual = SHA256.hex(bytes)
-            guard recorded == actual else {
+            guard digestFile == Array((actual + "\n").utf8) else {
+                let name = CheckpointLayout.manifestDigestFileName
+                guard digestFile.count == 65, digestFile.last == 10 else {
+                    throw CheckpointError(.checksumMismatch, path: CheckpointLayout.join(directory, name), field: "sha256",
+                                          "expected the 64 hex digits of the manifest's SHA-256 and a newline (65 bytes), found \(digestFile.count) bytes")
+                }
                 throw CheckpointError(.checksumMismatch, path: path, field: "sha256",
-                                      "SHA-256 is \(actual), \(CheckpointLayout.manifestDigestFileName) records \(recorded.prefix(64))")
+                                      "SHA-256 is \(actual), \(name) records \(String(decoding: digestFile.prefix(64), as: UTF8.self))")
             }
             protected = true
         }

@@ -60,6 +60,26 @@ import Testing
         #expect(problem.field == "sha256" && problem.reason.contains("manifest.sha256 records"))
     }
 
+    /// Whitespace is damage too (found by scripts/faults.sh): the digest file is exactly the
+    /// 64 hex digits and a newline.
+    @Test(arguments: [" ", "\n", "\t\t", "\r\n"])
+    func whitespaceAddedToTheDigestFile(extra: String) throws {
+        let run = try Run()
+        let sidecar = (run.manifest as NSString).deletingLastPathComponent + "/manifest.sha256"
+        try writeBytes(try readBytes(sidecar) + Array(extra.utf8), sidecar)
+        let problem = try run.onlyProblem()
+        #expect(problem.kind == .checksumMismatch && problem.path == sidecar, "\(problem)")
+        #expect(problem.reason.contains("65 bytes"), "\(problem)")
+    }
+
+    @Test func digestFileWithoutItsNewline() throws {
+        let run = try Run()
+        let sidecar = (run.manifest as NSString).deletingLastPathComponent + "/manifest.sha256"
+        try writeBytes(Array(try readBytes(sidecar).dropLast()), sidecar)
+        let problem = try run.onlyProblem()
+        #expect(problem.kind == .checksumMismatch && problem.path == sidecar, "\(problem)")
+    }
+
     @Test func truncatedShard() throws {
         let run = try Run()
         let bytes = try readBytes(run.shard(0))
