@@ -97,7 +97,7 @@ public struct TrainingRun {
         var recorded = ConfigFile.json(config)
         if case .object(var o) = recorded { o["algorithm"] = .string(trainer.algorithm.name); recorded = .object(o) }
 
-        say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(widths.map(String.init).joined(separator: "-")), K = \(config.algorithm.samples), batch \(config.batch), \(config.dreams) dreams, \(config.optimizer.rawValue) lr \(config.lr)")
+        say("hm-dist train: \(trainer.algorithm.name) on \(data.name) (\(data.trainCount) train, \(data.validCount) valid, \(data.width) pixels), layers \(model.layers.map { $0.kind == .bernoulli ? "\($0.width)" : "\($0.width):\($0.kind.rawValue)" }.joined(separator: "-"))\(config.algorithm.name.usesImportanceSamples ? ", K = \(config.algorithm.samples)" : ""), batch \(config.batch), \(config.dreams) dreams, \(config.optimizer.rawValue) lr \(config.lr)")
         let hostText = hosts.map { "\($0.host) (\($0.ranks.count == 1 ? "rank" : "ranks") \($0.ranks.map(String.init).joined(separator: ",")))" }
             .joined(separator: ", ")
         say("world size \(comm.size)\(config.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hostText); BLAS per rank: \(BLASKernel.info)")
