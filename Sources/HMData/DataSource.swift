@@ -3,7 +3,7 @@ import Foundation
 /// Resolves a `--data` spec (docs/command-line.md) to a binary `Dataset`.
 public enum DataSource {
     /// The built-in names, as help text shows them.
-    public static let builtinNames = ["digits", "bars", "bars:N"]
+    public static let builtinNames = ["digits", "bars", "bars:N", "rhythm10"]
 
     /// Loads `spec`, which is one of:
     /// - `digits`: the embedded 8×8 UCI digits (`Digits`);
@@ -22,6 +22,7 @@ public enum DataSource {
         }
         if spec == "digits" { return Digits.dataset() }
         if spec == "bars" { return Bars.dataset() }
+        if spec == "rhythm10" { return Rhythm.dataset() }
         if spec.hasPrefix("bars:") {
             guard let size = Int(spec.dropFirst(5)), Bars.sizes.contains(size) else {
                 throw DataError(path: spec, field: "spec",

@@ -3,6 +3,7 @@ import Foundation
 import HMAlgorithms
 import HMCheckpoint
 import HMCore
+import HMData
 import HMTraining
 
 /// `hm-dist sample`: a PNG grid of what a stored model generates. Each tile is a dream
@@ -13,7 +14,11 @@ struct SampleCommand: ParsableCommand {
 
     @Option(help: "Run directory, its checkpoints/ directory, or one step-N/ directory.") var checkpoint: String
     @Option(help: "Number of samples.") var count = 100
-    @Option(help: "PNG file to write.") var out: String
+    @Option(help: "File to write (PNG; for --format text, default: standard output).") var out: String?
+    @Option(help: "png (a grid, default) or text (one 0/1 string a line).") var format = "png"
+    @Option(help: "sample (draws of x) or threshold (E[x | h1] > 0.5); default: the means for png, draws for text.") var visible: String?
+    @Option(help: "Score the samples with a rule: rhythm10, rhythm10-lax or cmd:PROGRAM.") var rule: String?
+    @Flag(help: "One JSON object on stdout (count, and with --rule: accepted_fraction, distinct, distinct_accepted).") var json = false
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
     @Option(help: "Pixels per model pixel.") var scale = 3
     @Flag(help: "Show draws of x instead of E[x | h1] (binary data: p(x = 1 | h1); Gaussian: the means).") var binary = false
@@ -23,21 +28,53 @@ struct SampleCommand: ParsableCommand {
             guard count > 0, scale > 0 else {
                 throw ConfigError(path: "command line", field: count > 0 ? "scale" : "count", "expected a positive integer")
             }
+            guard format == "png" || format == "text" else {
+                throw ConfigError(path: "command line", field: "format", "expected png or text, found \(format)")
+            }
+            guard visible == nil || visible == "sample" || visible == "threshold" else {
+                throw ConfigError(path: "command line", field: "visible", "expected sample or threshold, found \(visible!)")
+            }
+            guard format == "text" || out != nil else { throw ConfigError(path: "command line", field: "out", "a PNG needs --out FILE") }
+            let patternRule = try rule.map(PatternRule.init(spec:))
             let stored = try CheckpointReader.load(checkpoint)
             let machine = try ModelCheckpoint.machine(from: stored)
             let shape = (rows: machine.model.imageShape[0], cols: machine.model.imageShape[1])
             let sleep = SleepPhase(machine: machine, dreams: count)
             sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: 0)
             let pixels = Matrix(rows: count, cols: machine.widths[0])
-            if binary { pixels.copy(from: sleep.dream[0]) } else { machine.generative[0].mean(pre: sleep.pPre[0], into: pixels) }
+            let draws = binary || visible == "sample" || (format == "text" && visible == nil)
+            if draws { pixels.copy(from: sleep.dream[0]) } else { machine.generative[0].mean(pre: sleep.pPre[0], into: pixels) }
+            if visible == "threshold" { for i in 0..<pixels.count { pixels.data[i] = pixels.data[i] > 0.5 ? 1 : 0 } }
             var tiles = (0..<count).map { Array(UnsafeBufferPointer(start: pixels.row($0), count: pixels.cols)) }
             // Real-valued observations: back to the data's units, then clamped to the grey levels [0, 1].
             if machine.model.layers[0].kind.isContinuous {
                 let s = try ModelCheckpoint.standardization(stored, width: machine.widths[0])
                 tiles = tiles.map { (s?.invert($0) ?? $0).map { min(max($0, 0), 1) } }
             }
-            try PNG.write(PNG.tile(tiles, rows: shape.rows, columns: shape.cols, scale: scale), to: out)
-            print("wrote \(count) samples (\(shape.rows)×\(shape.cols)) to \(out)")
+            var record: [String: Any] = ["count": count, "visible": draws ? "sample" : visible ?? "mean"]
+            if let patternRule {
+                let accepted = try patternRule.accepts(tiles)
+                let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
+                record["rule"] = patternRule.name
+                record["accepted_fraction"] = Double(accepted.filter { $0 }.count) / Double(count)
+                record["distinct"] = Set(strings).count
+                record["distinct_accepted"] = Set(zip(strings, accepted).filter(\.1).map(\.0)).count
+            }
+            if format == "text" {
+                let text = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) + "\n" }.joined()
+                if let out { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } else if !json { print(text, terminator: "") }
+            } else if let out {
+                try PNG.write(PNG.tile(tiles, rows: shape.rows, columns: shape.cols, scale: scale), to: out)
+            }
+            if json {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                if let out { print("wrote \(count) samples (\(shape.rows)×\(shape.cols)) to \(out)") }
+                if let a = record["accepted_fraction"] as? Double {
+                    print(String(format: "rule %@: %.4f of %d samples accepted; %d distinct, %d distinct accepted", patternRule!.name, a, count,
+                                 record["distinct"] as! Int, record["distinct_accepted"] as! Int))
+                }
+            }
         }
     }
 }
