@@ -36,6 +36,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var checkpointEvery = 0
     public var keep = 3
     public var resume: Resume = .never
+    /// A checkpoint whose parameters a new run starts from (fine-tuning); nil: initialised.
+    public var initFrom: String?
     public var ranks = 1
     public var threads = 1
     /// World-size-independent results: exact fixed-point sums over fixed micro-blocks.
@@ -54,7 +56,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
     public static let trajectoryKeys = ["data", "binarize", "standardize", "batch", "dreams", "optimizer", "lr", "momentum",
-                                        "seed", "reproducible"] + AlgorithmOptions.fields.map(\.key)
+                                        "seed", "reproducible", "init-from"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}
 

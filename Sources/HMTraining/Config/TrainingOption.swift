@@ -100,6 +100,14 @@ extension TrainingOption {
         }, render: { $0[keyPath: path].rawValue })
     }
 
+    /// A non-empty string that may be unset (then not recorded).
+    static func optionalString(_ key: String, _ path: WritableKeyPath<TrainingConfig, String?>, value: String, help: String) -> TrainingOption {
+        TrainingOption(key: key, value: value, help: help, apply: { c, input, source in
+            guard let s = text(input), !s.isEmpty else { throw ConfigError(path: source, field: key, "expected a non-empty string") }
+            c[keyPath: path] = s
+        }, render: { $0[keyPath: path] })
+    }
+
     static func string(_ key: String, _ path: WritableKeyPath<TrainingConfig, String>, value: String, help: String) -> TrainingOption {
         TrainingOption(key: key, value: value, help: help, apply: { c, input, source in
             guard let s = text(input), !s.isEmpty else { throw ConfigError(path: source, field: key, "expected a non-empty string") }

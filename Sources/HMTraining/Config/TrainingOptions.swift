@@ -25,6 +25,7 @@ public enum TrainingOptions {
         .int("checkpoint-every", \.checkpointEvery, minimum: 0, help: "Save a checkpoint every S steps (0, the default: only at the end)."),
         .int("keep", \.keep, minimum: 1, help: "Committed checkpoints kept (default 3)."),
         resume,
+        .optionalString("init-from", \.initFrom, value: "CHECKPOINT", help: "Start a new run from this checkpoint's parameters (fine-tuning; the optimizer starts afresh). --resume continues a run instead."),
         .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
         .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),
         .flag("reproducible", \.reproducible, help: "World-size-independent results, bit for bit (exact fixed-point sums)."),

@@ -84,6 +84,23 @@ public struct TrainingRun {
             let (means, variances) = Self.columnMoments(train)
             machine.initialize(seed: config.seed, pixelMeans: means, pixelVariances: variances)
         }
+        // A resume restores the run's own parameters: the start it was made from is not needed.
+        let resuming: Bool
+        switch config.resume {
+        case .never: resuming = false
+        case .path: resuming = true
+        case .auto: resuming = config.runDir.map { !CheckpointReader.committedSteps(in: $0 + "/checkpoints").isEmpty } ?? false
+        }
+        if let source = config.initFrom, !resuming {
+            // Every rank reads the same verified checkpoint, so all fail alike or none does.
+            let checkpoint = try CheckpointReader.load(source)
+            let stored = try ModelCheckpoint.machine(from: checkpoint)
+            guard stored.model.layers == model.layers else {
+                throw ConfigError(path: checkpoint.directory, field: "init-from", "the checkpoint has layers \(Self.layerText(stored.model)), the run asks for \(Self.layerText(model))")
+            }
+            machine.copyParameters(from: stored)
+            say("initialised from \(checkpoint.directory) (step \(checkpoint.manifest.step)): parameters only, the optimizer starts afresh")
+        }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
         let trainer = try Trainer(config: config, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
