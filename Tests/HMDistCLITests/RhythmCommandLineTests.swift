@@ -26,5 +26,14 @@ import Testing
         let viaProgram = try #require((try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])?["accepted_fraction"] as? Double)
         #expect(viaProgram == starting, "the program's fraction \(viaProgram), the file's \(starting)")
         expectCleanFailure(try runHMDist(["sample", "--checkpoint", run, "--format", "text", "--rule", "rhythm9"], in: tmp), mentions: ["rule", "rhythm10"])
+        // --format idx: ubyte 0/1 for draws, float32 for means; [count, 1, 10].
+        for (binary, type, size) in [(true, UInt8(0x08), 1), (false, UInt8(0x0D), 4)] {
+            let idx = tmp.path("s-\(binary).idx")
+            let s = try runHMDist(["sample", "--checkpoint", run, "--count", "7", "--format", "idx", "--out", idx] + (binary ? ["--binary"] : []), in: tmp)
+            try #require(s.succeeded, "\(s)")
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: idx)))
+            #expect(bytes.count == 16 + 70 * size && Array(bytes[0..<4]) == [0, 0, type, 3] && bytes[7] == 7 && bytes[11] == 1 && bytes[15] == 10,
+                    "\(bytes.prefix(16))")
+        }
     }
 }

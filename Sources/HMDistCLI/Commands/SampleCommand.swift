@@ -15,7 +15,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Run directory, its checkpoints/ directory, or one step-N/ directory.") var checkpoint: String
     @Option(help: "Number of samples.") var count = 100
     @Option(help: "File to write (PNG; for --format text, default: standard output).") var out: String?
-    @Option(help: "png (a grid, default) or text (one 0/1 string a line).") var format = "png"
+    @Option(help: "png (a grid, default), text (one 0/1 string a line) or idx (an IDX file: ubyte 0/1 for binary draws, else float32).") var format = "png"
     @Option(help: "sample (draws of x) or threshold (E[x | h1] > 0.5); default: the means for png, draws for text.") var visible: String?
     @Option(help: "Score the samples with a rule: rhythm10, rhythm10-lax or cmd:PROGRAM.") var rule: String?
     @Flag(help: "One JSON object on stdout (count, and with --rule: accepted_fraction, distinct, distinct_accepted).") var json = false
@@ -28,13 +28,13 @@ struct SampleCommand: ParsableCommand {
             guard count > 0, scale > 0 else {
                 throw ConfigError(path: "command line", field: count > 0 ? "scale" : "count", "expected a positive integer")
             }
-            guard format == "png" || format == "text" else {
-                throw ConfigError(path: "command line", field: "format", "expected png or text, found \(format)")
+            guard ["png", "text", "idx"].contains(format) else {
+                throw ConfigError(path: "command line", field: "format", "expected png, text or idx, found \(format)")
             }
             guard visible == nil || visible == "sample" || visible == "threshold" else {
                 throw ConfigError(path: "command line", field: "visible", "expected sample or threshold, found \(visible!)")
             }
-            guard format == "text" || out != nil else { throw ConfigError(path: "command line", field: "out", "a PNG needs --out FILE") }
+            guard format == "text" || out != nil else { throw ConfigError(path: "command line", field: "out", "--format \(format) needs --out FILE") }
             let patternRule = try rule.map(PatternRule.init(spec:))
             let stored = try CheckpointReader.load(checkpoint)
             let machine = try ModelCheckpoint.machine(from: stored)
@@ -63,6 +63,12 @@ struct SampleCommand: ParsableCommand {
             if format == "text" {
                 let text = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) + "\n" }.joined()
                 if let out { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } else if !json { print(text, terminator: "") }
+            } else if format == "idx", let out {
+                // [count, rows, cols]: ubyte 0/1 when every value is 0 or 1 (draws of binary data), float32 otherwise.
+                let values = tiles.flatMap { $0 }, shapeOut = [count, shape.rows, shape.cols]
+                let binaryValues = values.allSatisfy { $0 == 0 || $0 == 1 }
+                let array = binaryValues ? IDXArray(shape: shapeOut, uint8: values.map { UInt8($0) }) : IDXArray(shape: shapeOut, float32: values)
+                try array.write(to: out)
             } else if let out {
                 try PNG.write(PNG.tile(tiles, rows: shape.rows, columns: shape.cols, scale: scale), to: out)
             }
