@@ -61,7 +61,8 @@ public enum PatternRule: Equatable, Sendable {
     /// read as a binary number (its first bit the most significant).
     public func wellFormed(width: Int) -> [[Float]] {
         let all = (0..<(1 << width)).map { c in (0..<width).map { Float((c >> (width - 1 - $0)) & 1) } }
-        return all.filter { p in (try? accepts([p]).first) == true }
+        guard let ok = try? accepts(all) else { return [] }
+        return zip(all, ok).filter(\.1).map(\.0)
     }
 
     static func run(_ program: String, _ lines: [String]) throws -> [Bool] {

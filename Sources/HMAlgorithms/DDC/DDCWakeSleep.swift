@@ -53,9 +53,15 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         let phiA0: [Double]
         let phiLogP: [[Double]]
         let phiLogP0: [Double]
+        /// ∇ log p(z_l | z_{l+1}) per dream as each layer's delta (the prior's for l = L),
+        /// and the observation layer's ∇ log p(0 | z_1): the same for every share of the step.
+        let deltas: [Matrix]
+        let observationDelta: Matrix
     }
 
-    lazy var features: [RandomFeatures] = []
+    var features: [RandomFeatures] = []
+    /// The step's deltas reweighted for one share (one per latent layer, then the observation's).
+    var scaled: [Matrix] = []
     var recognitionFeatures: RandomFeatures?
     var seed: UInt64?
 
@@ -82,6 +88,8 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         features = (1...machine.depth).map { RandomFeatures(width: w[$0], count: featureCount, seed: seed, tag: UInt32($0)) }
         recognitionFeatures = RandomFeatures(width: w[0], count: recognitionFeatureCount, seed: seed, tag: 0)
         sleeper = SleepPhase(machine: machine, dreams: dreams)
+        let layers = (1...machine.depth).map { $0 == machine.depth ? machine.prior : machine.generative[$0] } + [machine.generative[0]]
+        scaled = layers.map { Matrix(rows: dreams, cols: $0.deltaWidth) }
     }
 
     /// The sleep phase's regressions for `step`, on S dreams of every rank's common stream.
@@ -93,6 +101,7 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         let psi = recognitionFeatures!(sleep.dream[0], rows: S), M = recognitionFeatures!.dimension
         let recognitionFactor = RidgeFactor(gram: Dense.transposedProduct(psi, psi, k: S, m: M, n: M), n: M, lambda: lambda)
         var phi: [[Double]] = [], readouts: [RidgeFactor] = [], sums: [[Double]] = [], recognition: [[Double]] = [], logPs: [[Double]] = []
+        var deltas: [Matrix] = []
         for l in 1...L {
             let t = features[l - 1](sleep.dream[l], rows: S), K = features[l - 1].dimension
             var c = Dense.transposedProduct(psi, t, k: S, m: M, n: K)
@@ -105,20 +114,23 @@ public final class DDCWakeSleep: TrainingAlgorithm {
             let logP = DoubleBuffer(S)
             logP.zero(S)
             let layer = l == L ? machine.prior : machine.generative[l]
+            let delta = Matrix(rows: S, cols: layer.deltaWidth)
             layer.score(pre: sleep.pPre[l], preEvery: l == L ? S : 1, value: sleep.dream[l], valueEvery: 1, rows: S,
-                        delta: nil, logProb: logP.pointer)
+                        delta: delta, logProb: logP.pointer)
+            deltas.append(delta)
             logPs.append(Dense.transposedProduct(t, (0..<S).map { logP[$0] }, k: S, m: K, n: 1))
         }
         let K1 = features[0].dimension, P0 = machine.generative[0].preWidth
         let z1 = (0..<(S * w[1])).map { Double(sleep.dream[1].data[$0]) }
         let a0 = (0..<(S * P0)).map { Double(sleep.pPre[0].data[$0]) }
-        let zero = Matrix(rows: S, cols: w[0]), logP0 = DoubleBuffer(S)
+        let zero = Matrix(rows: S, cols: w[0]), logP0 = DoubleBuffer(S), delta0 = Matrix(rows: S, cols: machine.generative[0].deltaWidth)
         logP0.zero(S)
-        machine.generative[0].score(pre: sleep.pPre[0], preEvery: 1, value: zero, valueEvery: 1, rows: S, delta: nil, logProb: logP0.pointer)
+        machine.generative[0].score(pre: sleep.pPre[0], preEvery: 1, value: zero, valueEvery: 1, rows: S, delta: delta0, logProb: logP0.pointer)
         let f = Fit(step: step, phi: phi, readouts: readouts, phiSums: sums, recognition: recognition,
                     phiZ1: Dense.transposedProduct(phi[0], z1, k: S, m: K1, n: w[1]),
                     phiA0: Dense.transposedProduct(phi[0], a0, k: S, m: K1, n: P0),
-                    phiLogP: logPs, phiLogP0: Dense.transposedProduct(phi[0], (0..<S).map { logP0[$0] }, k: S, m: K1, n: 1))
+                    phiLogP: logPs, phiLogP0: Dense.transposedProduct(phi[0], (0..<S).map { logP0[$0] }, k: S, m: K1, n: 1),
+                    deltas: deltas, observationDelta: delta0)
         fitted = f
         return f
     }
@@ -158,9 +170,8 @@ public final class DDCWakeSleep: TrainingAlgorithm {
             estimate += zip(v, f.phiLogP[l - 1]).reduce(0) { $0 + $1.0 * $1.1 }
             // w^l = Φ_l v, the dreams' weights; their gradients of log p(z_l | z_{l+1}) reweighted.
             let dreamWeights = Dense.product(f.phi[l - 1], v, m: S, k: K, n: 1).map { Float($0 * weight) }
-            let layer = l == L ? machine.prior : machine.generative[l]
-            let delta = Matrix(rows: S, cols: layer.deltaWidth)
-            layer.score(pre: sleep.pPre[l], preEvery: l == L ? S : 1, value: sleep.dream[l], valueEvery: 1, rows: S, delta: delta, logProb: nil)
+            let layer = l == L ? machine.prior : machine.generative[l], delta = scaled[l - 1]
+            delta.copy(from: f.deltas[l - 1])
             delta.scaleRows(by: dreamWeights)
             layer.accumulateGradient(delta: delta, input: l == L ? nil : sleep.dream[l + 1])
             if l == 1 {
@@ -173,9 +184,8 @@ public final class DDCWakeSleep: TrainingAlgorithm {
                     for j in 0..<w[0] { estimate += Double(x[b, j]) * aBar[b * p0 + j] }
                 }
                 estimate += zip(v, f.phiLogP0).reduce(0) { $0 + $1.0 * $1.1 }
-                let observation = machine.generative[0]
-                let zero = Matrix(rows: S, cols: w[0]), d0 = Matrix(rows: S, cols: observation.deltaWidth)
-                observation.score(pre: sleep.pPre[0], preEvery: 1, value: zero, valueEvery: 1, rows: S, delta: d0, logProb: nil)
+                let observation = machine.generative[0], d0 = scaled[L]
+                d0.copy(from: f.observationDelta)
                 d0.scaleRows(by: dreamWeights)
                 observation.accumulateGradient(delta: d0, input: sleep.dream[1])
                 let scaledX = Matrix(rows: B, cols: w[0]), inputs = Matrix(rows: B, cols: w[1], values: zHat.map(Float.init))

@@ -52,16 +52,16 @@ struct SampleCommand: ParsableCommand {
                 tiles = tiles.map { (s?.invert($0) ?? $0).map { min(max($0, 0), 1) } }
             }
             var record: [String: Any] = ["count": count, "visible": draws ? "sample" : visible ?? "mean"]
+            let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
             if let patternRule {
                 let accepted = try patternRule.accepts(tiles)
-                let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
                 record["rule"] = patternRule.name
                 record["accepted_fraction"] = Double(accepted.filter { $0 }.count) / Double(count)
                 record["distinct"] = Set(strings).count
                 record["distinct_accepted"] = Set(zip(strings, accepted).filter(\.1).map(\.0)).count
             }
             if format == "text" {
-                let text = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) + "\n" }.joined()
+                let text = strings.map { $0 + "\n" }.joined()
                 if let out { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } else if !json { print(text, terminator: "") }
             } else if format == "idx", let out {
                 // [count, rows, cols]: ubyte 0/1 when every value is 0 or 1 (draws of binary data), float32 otherwise.

@@ -85,13 +85,7 @@ public struct TrainingRun {
             machine.initialize(seed: config.seed, pixelMeans: means, pixelVariances: variances)
         }
         // A resume restores the run's own parameters: the start it was made from is not needed.
-        let resuming: Bool
-        switch config.resume {
-        case .never: resuming = false
-        case .path: resuming = true
-        case .auto: resuming = config.runDir.map { !CheckpointReader.committedSteps(in: $0 + "/checkpoints").isEmpty } ?? false
-        }
-        if let source = config.initFrom, !resuming {
+        if let source = config.initFrom, resumePath(checkpoints: config.runDir.map { $0 + "/checkpoints" }) == nil {
             // Every rank reads the same verified checkpoint, so all fail alike or none does.
             let checkpoint = try CheckpointReader.load(source)
             let stored = try ModelCheckpoint.machine(from: checkpoint)
@@ -225,14 +219,7 @@ public struct TrainingRun {
     /// Restores parameters, optimizer and position from a checkpoint when `--resume` asks.
     /// Returns whether it did.
     func resume(_ trainer: Trainer, runDir: RunDirectory?) throws -> Bool {
-        let path: String
-        switch config.resume {
-        case .never: return false
-        case .auto:
-            guard let runDir, !CheckpointReader.committedSteps(in: runDir.checkpoints).isEmpty else { return false }
-            path = runDir.checkpoints
-        case .path(let p): path = p
-        }
+        guard let path = resumePath(checkpoints: runDir?.checkpoints) else { return false }
         let loadStarted = Date()
         let (checkpoint, skipped) = try CheckpointReader.loadNewestValid(path)
         for problem in skipped { say("resume: skipped \(problem)") }
@@ -273,6 +260,16 @@ public struct TrainingRun {
                    trainer.step, checkpoint.manifest.worldSize, checkpoint.manifest.worldSize == 1 ? "" : "s",
                    Date().timeIntervalSince(loadStarted)))
         return true
+    }
+
+    /// Where `--resume` continues from: its path, or with `auto` the run's `checkpoints/` when
+    /// it holds a committed step; nil: a fresh start.
+    func resumePath(checkpoints: String?) -> String? {
+        switch config.resume {
+        case .never: return nil
+        case .auto: return checkpoints.flatMap { CheckpointReader.committedSteps(in: $0).isEmpty ? nil : $0 }
+        case .path(let p): return p
+        }
     }
 
     /// A resume must continue the run the checkpoint records: every setting that changes the
