@@ -72,18 +72,7 @@ import HMAlgorithms
         l.score(pre: pre, preEvery: x == nil ? 3 : 1, value: v, valueEvery: 1, rows: 3, delta: delta, logProb: nil)
         store.zeroGradients()
         l.accumulateGradient(delta: delta, input: x)
-        for e in store.entries {
-            for i in 0..<e.count {
-                let p = store.values.data + e.offset + i, saved = p.pointee, h: Float = 1e-2
-                p.pointee = saved + h
-                let up = logProb(l, x, v).reduce(0, +)
-                p.pointee = saved - h
-                let down = logProb(l, x, v).reduce(0, +)
-                p.pointee = saved
-                let numeric = (up - down) / (2 * Double(h)), analytic = Double(store.gradients.data[e.offset + i])
-                #expect(abs(numeric - analytic) < 2e-2 * max(1, abs(numeric)), "\(e.name)[\(i)]: \(analytic) vs \(numeric)")
-            }
-        }
+        expectGradientsMatchFiniteDifferences(store, tolerance: 2e-2) { logProb(l, x, v).reduce(0, +) }
     }
 
     /// Draws have the layer's moments: Gaussian mean and variance, categorical frequencies.

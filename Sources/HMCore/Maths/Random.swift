@@ -9,6 +9,8 @@ public enum Purpose: UInt32, Sendable {
     case evaluate = 4
     case shuffle = 5
     case generate = 6
+    /// Active sampling's draws from its pool.
+    case pool = 7
 }
 
 /// Which network a layer belongs to, for the counter.

@@ -55,7 +55,8 @@ public final class HelmholtzMachine: @unchecked Sendable {
     /// layer's `logvar_weight` 0 too, so every unit starts homoscedastic). Given the data's
     /// pixel means (and variances), the data layer starts at the data's marginals: a Bernoulli
     /// layer's bias at their logits, a Gaussian layer's mean at the means and its
-    /// log-variance at log max(variance, the floor).
+    /// log-variance at log max(variance, the floor). The means are in the data layer's coding
+    /// (±1 units: 2p − 1).
     public func initialize(seed: UInt64, pixelMeans: [Float]? = nil, pixelVariances: [Float]? = nil) {
         store.values.fill(0)
         let stream = RandomStream(key: seed, purpose: .initialize, step: 0)
@@ -78,8 +79,9 @@ public final class HelmholtzMachine: @unchecked Sendable {
             }
             return
         }
+        let signed = model.layers[0].kind.isSigned
         for (j, m) in pixelMeans.enumerated() {
-            let p = min(max(Double(m), 1e-3), 1 - 1e-3)
+            let p = min(max(signed ? (1 + Double(m)) / 2 : Double(m), 1e-3), 1 - 1e-3)
             bias.data[j] = Float(log(p / (1 - p)))
         }
     }

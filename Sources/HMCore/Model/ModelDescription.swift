@@ -6,6 +6,8 @@
 public enum LayerKind: String, CaseIterable, Sendable, Codable {
     /// Sigmoid belief units: on with probability σ(a).
     case bernoulli
+    /// Sigmoid belief units coded ±1 (`--states pm1`): +1 with probability σ(a).
+    case bernoulliPM1 = "bernoulli-pm1"
     /// Diagonal Gaussian units, one learned log-variance per unit.
     case gaussian
     /// Diagonal Gaussian units whose log-variance is affine in the parents too.
@@ -17,6 +19,7 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
     public var layerType: ConditionalLayer.Type {
         switch self {
         case .bernoulli: return BernoulliLayer.self
+        case .bernoulliPM1: return SignedBernoulliLayer.self
         case .gaussian: return GaussianLayer.self
         case .gaussianHetero: return HeteroGaussianLayer.self
         case .categorical: return CategoricalLayer.self
@@ -24,12 +27,13 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// The largest |∂ log p / ∂θ| of one data point on any parameter, given inputs in [0, 1]:
-    /// a mean gradient over points is bounded by it too. Bernoulli: |s − σ(a)| · |input| ≤ 1;
+    /// a mean gradient over points is bounded by it too. Bernoulli: |s − σ(a)| · |input| ≤ 1
+    /// (±1 units: |t − σ(a)| · |±1| ≤ 1);
     /// categorical: |v_k − p_k| ≤ 1; Gaussian: none (∞), and a model with a Gaussian layer
     /// has unbounded gradients everywhere its values are inputs.
     public var gradientBound: Double {
         switch self {
-        case .bernoulli, .categorical: return 1
+        case .bernoulli, .bernoulliPM1, .categorical: return 1
         case .gaussian, .gaussianHetero: return .infinity
         }
     }
@@ -41,17 +45,18 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
     /// (nil beyond 2^62), categorical width.
     public func stateCount(width: Int) -> Int? {
         switch self {
-        case .bernoulli: return width < 63 ? 1 << width : nil
+        case .bernoulli, .bernoulliPM1: return width < 63 ? 1 << width : nil
         case .categorical: return width
         case .gaussian, .gaussianHetero: return nil
         }
     }
 
-    /// Writes state `index` (< `stateCount`) into `row`: Bernoulli unit j = bit j of the index;
-    /// categorical the one-hot vector of the index.
+    /// Writes state `index` (< `stateCount`) into `row`: Bernoulli unit j = bit j of the index
+    /// (±1 units: 2·bit − 1); categorical the one-hot vector of the index.
     public func writeState(_ index: Int, into row: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
         case .bernoulli: for j in 0..<width { row[j] = Float((index >> j) & 1) }
+        case .bernoulliPM1: for j in 0..<width { row[j] = Float(2 * ((index >> j) & 1) - 1) }
         case .categorical: for j in 0..<width { row[j] = j == index ? 1 : 0 }
         case .gaussian, .gaussianHetero: preconditionFailure("a Gaussian layer has no states to enumerate")
         }
@@ -63,6 +68,21 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
     /// Whether data for a layer of this kind is real-valued (a data layer takes any finite
     /// values); the others take 0/1 values only.
     public var isContinuous: Bool { stateCount(width: 1) == nil }
+
+    /// Whether its states are coded ±1 rather than 0/1.
+    public var isSigned: Bool { self == .bernoulliPM1 }
+
+    /// Data given as 0/1 in this kind's coding, in place: ±1 units take 2v − 1.
+    public func encode(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        guard isSigned else { return }
+        for i in 0..<count { values[i] = 2 * values[i] - 1 }
+    }
+
+    /// The inverse of `encode`: values of this kind (states or means) as 0/1 values or
+    /// probabilities of 1, for pictures, rules and files.
+    public func decode(_ values: [Float]) -> [Float] {
+        isSigned ? values.map { (1 + $0) / 2 } : values
+    }
 }
 
 /// What a layer stands for in the model.
