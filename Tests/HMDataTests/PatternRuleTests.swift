@@ -35,3 +35,22 @@ import Testing
         #expect(throws: DataError.self) { _ = try PatternRule(spec: "rhythm11") }
     }
 }
+
+/// The spread of accepted samples over the well-formed set.
+@Suite struct RuleScoreTests {
+    @Test func klFromUniformAtItsExtremes() throws {
+        let all = PatternRule.rhythm10.wellFormed(width: 10)
+        let even = try RuleScore(rule: .rhythm10, patterns: all + all)
+        #expect(even.acceptedFraction == 1 && even.distinctAccepted == 256 && even.wellFormed == 256)
+        #expect(abs(even.klFromUniform!) < 1e-12, "\(even)")
+        // One well-formed pattern three times and one rejected: KL = log 256, 3/4 accepted.
+        let bad: [Float] = [0, 1, 1, 0, 1, 1, 0, 1, 1, 0]
+        let one = try RuleScore(rule: .rhythm10, patterns: [all[5], all[5], all[5], bad])
+        #expect(one.acceptedFraction == 0.75 && one.distinct == 2 && one.distinctAccepted == 1)
+        #expect(abs(one.klFromUniform! - log(256)) < 1e-12)
+        // Half on each of two patterns: log 256 − log 2.
+        let two = try RuleScore(rule: .rhythm10, patterns: [all[0], all[1]])
+        #expect(abs(two.klFromUniform! - log(128)) < 1e-12)
+        #expect(try RuleScore(rule: .rhythm10, patterns: [bad]).klFromUniform == nil)
+    }
+}

@@ -14,7 +14,7 @@ struct OptionsTests {
                             "lr": "2.5e-4", "optimizer": "sgd", "momentum": "0.5", "steps": "40", "seed": "18446744073709551615",
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
                             "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3", "allow-changes": "seed,lr",
-                            "init-from": "runs/base"])
+                            "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero"])
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
         #expect(c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
         let path = tmp.path("config.yaml")

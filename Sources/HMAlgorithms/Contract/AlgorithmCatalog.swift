@@ -28,6 +28,8 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var ddcFeatures = 100
     public var ddcRecognitionFeatures = 200
     public var ddcRidge = 1e-3
+    /// Active sampling: candidate fantasies per dream at most.
+    public var activeTries = 1000
 
     public init() {}
 
@@ -81,10 +83,23 @@ extension AlgorithmOptions {
                   value: .integer(\.ddcFeatures, minimum: 1)),
             .init(key: "ddc-recognition-features", help: "\(d): random features of x on which the moments are regressed (default 200).",
                   value: .integer(\.ddcRecognitionFeatures, minimum: 1)),
+            .init(key: "active-tries", help: "--active-sampling: candidate fantasies drawn per dream at most before the dream is left out (default 1000).",
+                  value: .integer(\.activeTries, minimum: 1)),
             .init(key: "ddc-ridge", help: "\(d): ridge λ of every regression, on sums over the dreams (default 0.001).",
                   value: .real(\.ddcRidge, expected: "a positive number", valid: { $0 > 0 })),
         ]
     }()
+}
+
+/// What an algorithm may take from the run besides the model: active sampling's first pool
+/// (the training data) and its rule.
+public struct AlgorithmContext {
+    public var data: Matrix?
+    public var rule: PatternTest?
+    public init(data: Matrix? = nil, rule: PatternTest? = nil) {
+        self.data = data
+        self.rule = rule
+    }
 }
 
 /// Builds the algorithm that `AlgorithmOptions` names: the one place that maps names to types.
@@ -100,8 +115,19 @@ public enum AlgorithmCatalog {
         }
     }
 
-    /// `batch` and `dreams` are one rank's largest share of a step.
-    public static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int) throws -> TrainingAlgorithm {
+    /// `batch` and `dreams` are one rank's largest share of a step. With a rule in `context`,
+    /// the algorithm is wrapped in active sampling.
+    public static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int,
+                            context: AlgorithmContext = AlgorithmContext()) throws -> TrainingAlgorithm {
+        let base = try make(o, machine: machine, batch: batch, dreams: dreams)
+        guard let rule = context.rule else { return base }
+        guard o.name == .ws || o.name == .rws, let data = context.data else {
+            throw Unavailable(name: o.name, reason: "active sampling replaces the sleep phase of ws or rws; \(o.name.rawValue)'s sleep phase feeds more than the recognition gradient")
+        }
+        return ActiveSampling(inner: base, pool: data, batch: batch, dreams: dreams, rule: rule, tries: o.activeTries)
+    }
+
+    static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int) throws -> TrainingAlgorithm {
         if o.name.isNatural, let kind = machine.model.kinds.first(where: { !$0.hasFisherBlock }) {
             throw Unavailable(name: o.name, reason: "its Fisher blocks are for Bernoulli layers only in this version, and the model has a \(kind.rawValue) layer; use ws or rws")
         }

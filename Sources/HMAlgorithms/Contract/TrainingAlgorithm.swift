@@ -112,6 +112,8 @@ public protocol TrainingAlgorithm: AnyObject {
     func restore(_ state: [String: StateTensor]) throws
     /// A line for the log, or nil.
     var summary: String? { get }
+    /// Figures of the algorithm's own for every metrics record (e.g. active sampling's pool size).
+    var counters: [String: Double] { get }
 }
 
 extension TrainingAlgorithm {
@@ -125,6 +127,7 @@ extension TrainingAlgorithm {
     public var state: [StateTensor] { [] }
     public func restore(_ state: [String: StateTensor]) throws {}
     public var summary: String? { nil }
+    public var counters: [String: Double] { [:] }
 
     /// Both phases of one share, in a world of one.
     public func accumulateGradients(_ share: StepShare) -> StepStatistics {

@@ -49,6 +49,7 @@ struct EvalCommand: ParsableCommand {
                 throw ConfigError(path: "command line", field: samples > 0 ? "threads" : "samples", "expected a positive integer")
             }
             let x = Matrix(rows: count, cols: dataset.width, values: values)
+            machine.model.layers[0].kind.encode(x.data, count: x.count)   // ±1 units take the data as ±1
             let started = Date()
             var lls: [Double], free: [Double]?
             BLASKernel.setThreads(1)

@@ -18,7 +18,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "png (a grid, default), text (one 0/1 string a line) or idx (an IDX file: ubyte 0/1 for binary draws, else float32).") var format = "png"
     @Option(help: "sample (draws of x) or threshold (E[x | h1] > 0.5); default: the means for png, draws for text.") var visible: String?
     @Option(help: "Score the samples with a rule: rhythm10, rhythm10-lax or cmd:PROGRAM.") var rule: String?
-    @Flag(help: "One JSON object on stdout (count, and with --rule: accepted_fraction, distinct, distinct_accepted).") var json = false
+    @Flag(help: "One JSON object on stdout (count, and with --rule: accepted_fraction, distinct, distinct_accepted, well_formed, kl_from_uniform).") var json = false
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
     @Option(help: "Pixels per model pixel.") var scale = 3
     @Flag(help: "Show draws of x instead of E[x | h1] (binary data: p(x = 1 | h1); Gaussian: the means).") var binary = false
@@ -44,8 +44,10 @@ struct SampleCommand: ParsableCommand {
             let pixels = Matrix(rows: count, cols: machine.widths[0])
             let draws = binary || visible == "sample" || (format == "text" && visible == nil)
             if draws { pixels.copy(from: sleep.dream[0]) } else { machine.generative[0].mean(pre: sleep.pPre[0], into: pixels) }
-            if visible == "threshold" { for i in 0..<pixels.count { pixels.data[i] = pixels.data[i] > 0.5 ? 1 : 0 } }
-            var tiles = (0..<count).map { Array(UnsafeBufferPointer(start: pixels.row($0), count: pixels.cols)) }
+            // ±1 units back to 0/1 draws and probabilities of 1.
+            let kind = machine.model.layers[0].kind
+            var tiles = (0..<count).map { kind.decode(Array(UnsafeBufferPointer(start: pixels.row($0), count: pixels.cols))) }
+            if visible == "threshold" { tiles = tiles.map { $0.map { $0 > 0.5 ? 1 : 0 } } }
             // Real-valued observations: back to the data's units, then clamped to the grey levels [0, 1].
             if machine.model.layers[0].kind.isContinuous {
                 let s = try ModelCheckpoint.standardization(stored, width: machine.widths[0])
@@ -53,12 +55,16 @@ struct SampleCommand: ParsableCommand {
             }
             var record: [String: Any] = ["count": count, "visible": draws ? "sample" : visible ?? "mean"]
             let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
+            var score: RuleScore?
             if let patternRule {
-                let accepted = try patternRule.accepts(tiles)
+                let r = try RuleScore(rule: patternRule, patterns: tiles)
                 record["rule"] = patternRule.name
-                record["accepted_fraction"] = Double(accepted.filter { $0 }.count) / Double(count)
-                record["distinct"] = Set(strings).count
-                record["distinct_accepted"] = Set(zip(strings, accepted).filter(\.1).map(\.0)).count
+                record["accepted_fraction"] = r.acceptedFraction
+                record["distinct"] = r.distinct
+                record["distinct_accepted"] = r.distinctAccepted
+                if let w = r.wellFormed { record["well_formed"] = w }
+                if let kl = r.klFromUniform { record["kl_from_uniform"] = kl }
+                score = r
             }
             if format == "text" {
                 let text = strings.map { $0 + "\n" }.joined()
@@ -76,9 +82,13 @@ struct SampleCommand: ParsableCommand {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
             } else {
                 if let out { print("wrote \(count) samples (\(shape.rows)×\(shape.cols)) to \(out)") }
-                if let a = record["accepted_fraction"] as? Double {
-                    print(String(format: "rule %@: %.4f of %d samples accepted; %d distinct, %d distinct accepted", patternRule!.name, a, count,
-                                 record["distinct"] as! Int, record["distinct_accepted"] as! Int))
+                if let score, let patternRule {
+                    var line = String(format: "rule %@: %.4f of %d samples accepted; %d distinct, %d distinct accepted", patternRule.name,
+                                      score.acceptedFraction, count, score.distinct, score.distinctAccepted)
+                    if let kl = score.klFromUniform, let w = score.wellFormed {
+                        line += String(format: "; KL from uniform over the %d well-formed %.4f nats", w, kl)
+                    }
+                    print(line)
                 }
             }
         }

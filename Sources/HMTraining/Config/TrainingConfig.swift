@@ -9,6 +9,11 @@ public struct TrainingConfig: Sendable, Equatable {
     public enum EvalSplit: String, CaseIterable, Sendable { case valid, test }
     /// What a run does when its bound or held-out estimate collapses (`DivergenceWatch`).
     public enum OnDivergence: String, CaseIterable, Sendable { case stop, `continue` }
+    /// How binary units are coded: 0/1, or ±1 (Liu 2023; the delta rule's targets (1 + s)/2).
+    public enum States: String, CaseIterable, Sendable { case zeroOne = "01", pm1 }
+    /// How the parameters start: N(0, 1/(fan_in + fan_out)) weights and the data's marginals
+    /// in the data layer's biases, or all zero (Liu 2023).
+    public enum Initialization: String, CaseIterable, Sendable { case normal, zero }
     public enum Resume: Sendable, Equatable {
         case never, auto
         case path(String)
@@ -21,6 +26,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var standardize = false
     /// Layers, data first; nil: the data's width, then 200, 200, 10 (the RWS paper's).
     public var layers: [LayerDescription]?
+    /// `pm1`: every Bernoulli layer of `layers` is taken as `bernoulli-pm1`.
+    public var states: States = .zeroOne
+    public var initialization: Initialization = .normal
     public var algorithm = AlgorithmOptions()
     /// The global batch (split across ranks) and the dreams of each step's sleep phase.
     public var batch = 100
@@ -36,6 +44,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var checkpointEvery = 0
     public var keep = 3
     public var resume: Resume = .never
+    /// A rule whose fantasies alone the sleep phase learns from, joining the pool of wake
+    /// data (`--active-sampling`, Liu 2023); nil: off.
+    public var activeSampling: String?
     /// A checkpoint whose parameters a new run starts from (fine-tuning); nil: initialised.
     public var initFrom: String?
     public var ranks = 1
@@ -56,7 +67,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
     public static let trajectoryKeys = ["data", "binarize", "standardize", "batch", "dreams", "optimizer", "lr", "momentum",
-                                        "seed", "reproducible", "init-from"] + AlgorithmOptions.fields.map(\.key)
+                                        "seed", "reproducible", "init-from", "active-sampling"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}
 
@@ -64,7 +75,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public func model(dataWidth width: Int, imageShape: [Int]) -> ModelDescription {
         let layers = self.layers ?? ([width, 200, 200, 10].map { LayerDescription(width: $0) })
         return ModelDescription(layers: layers.enumerated().map {
-            LayerDescription(width: $1.width, kind: $1.kind, role: $0 == 0 ? .data : $1.role == .data ? .latent : $1.role)
+            LayerDescription(width: $1.width, kind: states == .pm1 && $1.kind == .bernoulli ? .bernoulliPM1 : $1.kind,
+                             role: $0 == 0 ? .data : $1.role == .data ? .latent : $1.role)
         }, imageShape: imageShape)
     }
 }

@@ -11,6 +11,8 @@ public enum TrainingOptions {
         .choice("binarize", \.binarize, help: "Real-valued data to 0/1 (default none)."),
         .flag("standardize", \.standardize, help: "Gaussian data layer: standardise each pixel by the training split's mean and std (stored in the checkpoint)."),
         layers,
+        .choice("states", \.states, help: "Binary units coded 01 (default) or pm1 (±1, delta-rule targets (1 + s)/2: Liu 2023); pm1 makes every bernoulli layer bernoulli-pm1."),
+        .choice("init", \.initialization, help: "normal (default: small random weights, the data's marginals in the visible biases) or zero (every parameter 0: Liu 2023)."),
         .choice("algorithm", \.algorithm.name, help: AlgorithmOptions.algorithmHelp),
     ] + AlgorithmOptions.fields.map(TrainingOption.algorithm) + [
         .int("batch", \.batch, minimum: 1, help: "Global batch size, split across ranks (default 100)."),
@@ -25,6 +27,7 @@ public enum TrainingOptions {
         .int("checkpoint-every", \.checkpointEvery, minimum: 0, help: "Save a checkpoint every S steps (0, the default: only at the end)."),
         .int("keep", \.keep, minimum: 1, help: "Committed checkpoints kept (default 3)."),
         resume,
+        .optionalString("active-sampling", \.activeSampling, value: "RULE", help: "Active sampling (Liu 2023; ws or rws): wake on draws from a pool that starts as the data, sleep only on fantasies that pass RULE (rhythm10, rhythm10-lax, cmd:PROGRAM), which join the pool. Usually with --init-from."),
         .optionalString("init-from", \.initFrom, value: "CHECKPOINT", help: "Start a new run from this checkpoint's parameters (fine-tuning; the optimizer starts afresh). --resume continues a run instead."),
         .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
         .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),

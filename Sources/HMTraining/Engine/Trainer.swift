@@ -3,6 +3,7 @@ import Foundation
 import HMAlgorithms
 import HMComm
 import HMCore
+import HMData
 
 /// Builds an algorithm for a machine, given one rank's largest share of a step's points and dreams.
 public typealias AlgorithmFactory = (HelmholtzMachine, _ batch: Int, _ dreams: Int) throws -> TrainingAlgorithm
@@ -64,8 +65,19 @@ public final class Trainer {
     public static let microBlocks = 10
 
     /// The algorithms of `--algorithm`.
-    public static func catalog(_ config: TrainingConfig) -> AlgorithmFactory {
-        { machine, batch, dreams in try AlgorithmCatalog.make(config.algorithm, machine: machine, batch: batch, dreams: dreams) }
+    public static func catalog(_ config: TrainingConfig, context: AlgorithmContext = AlgorithmContext()) -> AlgorithmFactory {
+        { machine, batch, dreams in try AlgorithmCatalog.make(config.algorithm, machine: machine, batch: batch, dreams: dreams, context: context) }
+    }
+
+    /// What the catalog's algorithms take from the run: with `--active-sampling`, the
+    /// training data as the first pool and the rule.
+    static func context(_ config: TrainingConfig, train: Matrix) throws -> AlgorithmContext {
+        guard let spec = config.activeSampling else { return AlgorithmContext() }
+        let rule: PatternRule
+        do { rule = try PatternRule(spec: spec) } catch let e as DataError {
+            throw ConfigError(path: "command line", field: "active-sampling", e.message)
+        }
+        return AlgorithmContext(data: train, rule: rule.accepts)
     }
 
     public init(config: TrainingConfig, machine: HelmholtzMachine, train: Matrix, comm: Communicator,
@@ -95,7 +107,7 @@ public final class Trainer {
         let localDreams = (config.dreams + comm.size - 1) / comm.size
         x = Matrix(rows: localBatch, cols: machine.widths[0])
         do {
-            algorithm = try (make ?? Trainer.catalog(config))(machine, localBatch, localDreams)
+            algorithm = try (make ?? Trainer.catalog(config, context: Trainer.context(config, train: train)))(machine, localBatch, localDreams)
         } catch let error as AlgorithmCatalog.Unavailable {
             throw ConfigError(path: "command line", field: "algorithm", "\(error)")
         }
@@ -181,7 +193,7 @@ public final class Trainer {
     /// An algorithm's or a reducer's own failure, tied to the step.
     func failing<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as AlgorithmStateError {
-            throw TrainingError(step: step, message: e.message)
+            throw TrainingError(step: step, message: e.description)
         } catch let e as FixedPointOverflow {
             throw TrainingError(step: step, message: e.message)
         }

@@ -28,6 +28,9 @@ public struct TrainingData: @unchecked Sendable {
         train = Matrix(rows: d.trainCount, cols: d.width, values: values(d.train))
         let split = Dataset.Split(rawValue: config.evalSplit.rawValue) ?? .valid
         held = d.split(split).map { Matrix(rows: d.count(of: split), cols: d.width, values: values($0)) }
+        // In the data layer's coding: ±1 units (`--states pm1`) take the 0/1 data as ±1.
+        let kind = config.model(dataWidth: d.width, imageShape: [d.imageShape.rows, d.imageShape.cols]).layers[0].kind
+        for m in [train, held].compactMap({ $0 }) { kind.encode(m.data, count: m.count) }
         if held == nil && config.evalSplit == .test {
             throw ConfigError(path: config.data, field: "eval-split", "test: the data has no test split")
         }
@@ -81,8 +84,12 @@ public struct TrainingRun {
         }
         let machine = HelmholtzMachine(model)
         if isLeader {
-            let (means, variances) = Self.columnMoments(train)
-            machine.initialize(seed: config.seed, pixelMeans: means, pixelVariances: variances)
+            switch config.initialization {
+            case .normal:
+                let (means, variances) = Self.columnMoments(train)
+                machine.initialize(seed: config.seed, pixelMeans: means, pixelVariances: variances)
+            case .zero: machine.store.values.fill(0)
+            }
         }
         // A resume restores the run's own parameters: the start it was made from is not needed.
         if let source = config.initFrom, resumePath(checkpoints: config.runDir.map { $0 + "/checkpoints" }) == nil {
@@ -170,6 +177,7 @@ public struct TrainingRun {
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
                 if let free { record["free_energy"] = free }
+                for (k, v) in trainer.algorithm.counters { record[k] = v }
                 if evalNow, let held {
                     let ll = try trainer.evaluate(held, samples: config.evalSamples)
                     lastHeld = ll
