@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The free-energy rhythm experiment (Liu 2023; RESULTS.md): for each seed, stage I (ordinary
+# wake-sleep in the paper's setting) and stage II (active sampling from it, with the paper's
+# lax checker and with the strict rules), then every model scored by both rules with
+# stochastic and with thresholded visible units. One JSON object per line on stdout; the
+# table by scripts/rhythm_table.py.
+#   SEEDS (default 10), SAMPLES (5000), STAGE2_STEPS (25000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+bin=.build/release/hm-dist
+seeds=${SEEDS:-10}
+samples=${SAMPLES:-5000}
+steps=${STAGE2_STEPS:-25000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+paper=(--data rhythm10 --layers 10,8,5,3 --states pm1 --algorithm ws --batch 1 --optimizer sgd --momentum 0 --lr 0.01
+       --log-every 100000)
+for s in $(seq 1 "$seeds"); do
+  "$bin" train "${paper[@]}" --init zero --epochs 100 --seed "$s" --run-dir "$work/$s-I" >/dev/null
+  for rule in rhythm10-lax rhythm10; do
+    "$bin" train "${paper[@]}" --init-from "$work/$s-I" --active-sampling "$rule" --steps "$steps" --seed "$s" \
+      --run-dir "$work/$s-II-$rule" >/dev/null
+  done
+  for stage in I II-rhythm10-lax II-rhythm10; do
+    for visible in sample threshold; do
+      for rule in rhythm10-lax rhythm10; do
+        r=$("$bin" sample --checkpoint "$work/$s-$stage" --count "$samples" --format text --out /dev/null \
+              --visible "$visible" --rule "$rule" --seed "$((1000 + s))" --json)
+        echo "{\"seed\": $s, \"stage\": \"$stage\", \"score\": $r}"
+      done
+    done
+  done
+done
