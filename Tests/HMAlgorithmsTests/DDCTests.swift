@@ -85,4 +85,33 @@ import Testing
             #expect(err < 0.02 * max(size, 0.1), "\(name): max error \(err) (largest entry \(size)); got \(got.prefix(4)), want \(w.prefix(4))")
         }
     }
+
+    /// The same with a Gaussian observation layer (and a categorical top layer), against the
+    /// exact posterior computed with the machine's own layers: the read-out of the
+    /// observation layer is exact whenever log p(x | z) − log p(0 | z) is affine in z.
+    @Test(arguments: [LayerKind.gaussian, .bernoulliPM1])
+    func wakeAtTheExactMomentsIsExactForOtherObservationKinds(kind: LayerKind) throws {
+        let model = ModelDescription(layers: [LayerDescription(width: 3, kind: kind, role: .data), LayerDescription(width: 2),
+                                              LayerDescription(width: 3, kind: .categorical)])
+        let m = randomMachine(model, seed: 12, scale: 1.0)
+        let ddc = DDCWakeSleep(machine: m, dreams: 200_000, features: 15, recognitionFeatures: 30, ridge: 1e-6)
+        ddc.prepare(TrainingWorld(globalBatch: 8, globalDreams: 200_000))
+        let f = ddc.fit(step: 0, seed: 3)
+        let xs = Matrix(rows: 8, cols: 3)
+        RandomStream(key: 5, purpose: .wake, step: 0).normals(tag: 0, index: 0, into: xs.data, count: 24)
+        if kind == .bernoulliPM1 { for i in 0..<24 { xs.data[i] = xs.data[i] > 0 ? 1 : -1 } }
+        let exact = ExactPosterior(m, xs)
+        let r = (1...2).map { l in (0..<8).flatMap { b in exact.expectation(b) { h in t(ddc, layer: l, h[l].map(Double.init)) } } }
+        m.store.zeroGradients()
+        _ = ddc.wake(xs, moments: r, fit: f, weight: 1 / 8)
+        let got = m.store.gradients.array
+        m.store.zeroGradients()
+        exact.accumulateGenerativeGradient(m, scale: 1 / 8)
+        let want = m.store.gradients.array
+        for e in m.store.entries where e.name.hasPrefix("generative.") {
+            let g = got[e.offset..<(e.offset + e.count)].map(Double.init), w = want[e.offset..<(e.offset + e.count)].map(Double.init)
+            let err = zip(g, w).map { abs($0 - $1) }.max() ?? 0, size = w.map(abs).max() ?? 0
+            #expect(err < 0.02 * max(size, 0.1), "\(e.name): max error \(err) (largest entry \(size)); got \(g.prefix(4)), want \(w.prefix(4))")
+        }
+    }
 }

@@ -141,8 +141,8 @@ public enum AlgorithmCatalog {
             natural.dampingSchedule = DampingSchedule(start: o.damping, final: o.dampingFinal, steps: o.dampingSteps)
             return natural
         case .ddc:
-            if let kind = machine.model.kinds.first(where: { $0 != .bernoulli && $0 != .categorical }) {
-                throw Unavailable(name: o.name, reason: "its observation read-out needs log p(v | a) = vᵀa + log p(0 | a) (Bernoulli and categorical layers) in this version, and the model has a \(kind.rawValue) layer")
+            if machine.model.layers[0].kind == .gaussianHetero {
+                throw Unavailable(name: o.name, reason: "its observation read-out needs log p(x | z) − log p(0 | z) affine in z (a bernoulli, bernoulli-pm1, categorical or gaussian data layer), and a gaussian-hetero layer's variance depends on z")
             }
             return DDCWakeSleep(machine: machine, dreams: dreams, features: o.ddcFeatures,
                                 recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge)

@@ -19,9 +19,10 @@ import HMCore
 ///    out from T_l: Σ_b Σ_s a^l_bs ∇ log p(z_l^s | z_{l+1}^s) = Σ_s w^l_s ∇ log p(z^s_l | z^s_{l+1})
 ///    with w^l = Σ_b a^l_b — the dreams' own gradients, reweighted (one GEMM per layer, no
 ///    read-out of the size of θ). The prior reads out from T_L. The observation layer keeps
-///    the data's own statistic: for a layer whose log p(v | a) = vᵀa + log p(0 | a)
-///    (Bernoulli, categorical) its gradient is x_b ⊗ [ẑ_b; 1] + Σ_s w^1_s ∇_θ log p(0 | z_1^s),
-///    ẑ_b = Σ_s a^1_bs z_1^s. With r the exact posterior moments and features that span the
+///    the data's own statistic: for a layer whose log p(x | z) − log p(0 | z) is affine in z
+///    (Bernoulli, categorical, homoscedastic Gaussian) the expectation of that difference's
+///    gradient is its value at ẑ_b = Σ_s a^1_bs z_1^s, and the gradient is that plus
+///    Σ_s w^1_s ∇_θ log p(0 | z_1^s) (for Bernoulli units, x_b ⊗ [ẑ_b; 1] plus it). With r the exact posterior moments and features that span the
 ///    functions of each z_l, this is the exact gradient of the free energy.
 ///
 /// The paper fits ∇Φ_l(g_l) on T_{l+1} and ∇g_lᵀS_l on T_l; here the whole layer gradient is
@@ -48,9 +49,8 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         let phiSums: [[Double]]
         /// C_l, [M + 1, K + 1].
         let recognition: [[Double]]
-        /// Φ_1ᵀZ_1 [K + 1, w1], Φ_1ᵀA_0 (the observation layer's pre-activations), Φ_lᵀ(log p of layer l's dreams).
+        /// Φ_1ᵀZ_1 [K + 1, w1], Φ_lᵀ(log p of layer l's dreams), Φ_1ᵀ(log p(0 | z_1) of the dreams).
         let phiZ1: [Double]
-        let phiA0: [Double]
         let phiLogP: [[Double]]
         let phiLogP0: [Double]
         /// ∇ log p(z_l | z_{l+1}) per dream as each layer's delta (the prior's for l = L),
@@ -120,15 +120,13 @@ public final class DDCWakeSleep: TrainingAlgorithm {
             deltas.append(delta)
             logPs.append(Dense.transposedProduct(t, (0..<S).map { logP[$0] }, k: S, m: K, n: 1))
         }
-        let K1 = features[0].dimension, P0 = machine.generative[0].preWidth
+        let K1 = features[0].dimension
         let z1 = (0..<(S * w[1])).map { Double(sleep.dream[1].data[$0]) }
-        let a0 = (0..<(S * P0)).map { Double(sleep.pPre[0].data[$0]) }
         let zero = Matrix(rows: S, cols: w[0]), logP0 = DoubleBuffer(S), delta0 = Matrix(rows: S, cols: machine.generative[0].deltaWidth)
         logP0.zero(S)
         machine.generative[0].score(pre: sleep.pPre[0], preEvery: 1, value: zero, valueEvery: 1, rows: S, delta: delta0, logProb: logP0.pointer)
         let f = Fit(step: step, phi: phi, readouts: readouts, phiSums: sums, recognition: recognition,
                     phiZ1: Dense.transposedProduct(phi[0], z1, k: S, m: K1, n: w[1]),
-                    phiA0: Dense.transposedProduct(phi[0], a0, k: S, m: K1, n: P0),
                     phiLogP: logPs, phiLogP0: Dense.transposedProduct(phi[0], (0..<S).map { logP0[$0] }, k: S, m: K1, n: 1),
                     deltas: deltas, observationDelta: delta0)
         fitted = f
@@ -175,25 +173,37 @@ public final class DDCWakeSleep: TrainingAlgorithm {
             delta.scaleRows(by: dreamWeights)
             layer.accumulateGradient(delta: delta, input: l == L ? nil : sleep.dream[l + 1])
             if l == 1 {
-                // The observation layer: x_b ⊗ [ẑ_b; 1] and the dreams' ∇ log p(0 | z_1), reweighted.
-                let flat = rows.flatMap { $0 }
-                zHat = Dense.product(flat, f.phiZ1, m: B, k: K, n: w[1])
-                let aBar = Dense.product(flat, f.phiA0, m: B, k: K, n: machine.generative[0].preWidth)
-                let p0 = machine.generative[0].preWidth
-                for b in 0..<B {
-                    for j in 0..<w[0] { estimate += Double(x[b, j]) * aBar[b * p0 + j] }
-                }
-                estimate += zip(v, f.phiLogP0).reduce(0) { $0 + $1.0 * $1.1 }
+                // The observation layer: E_q[∇ log p(x_b | z) − ∇ log p(0 | z)] at ẑ_b (affine in z for
+                // the kinds ddc takes), plus the dreams' ∇ log p(0 | z_1), reweighted.
+                zHat = Dense.product(rows.flatMap { $0 }, f.phiZ1, m: B, k: K, n: w[1])
                 let observation = machine.generative[0], d0 = scaled[L]
                 d0.copy(from: f.observationDelta)
                 d0.scaleRows(by: dreamWeights)
                 observation.accumulateGradient(delta: d0, input: sleep.dream[1])
-                let scaledX = Matrix(rows: B, cols: w[0]), inputs = Matrix(rows: B, cols: w[1], values: zHat.map(Float.init))
-                for i in 0..<(B * w[0]) { scaledX.data[i] = Float(Double(x.data[i]) * weight) }
-                observation.accumulateGradient(delta: scaledX, input: inputs)
+                estimate += zip(v, f.phiLogP0).reduce(0) { $0 + $1.0 * $1.1 }
+                estimate += dataTerm(x, at: Matrix(rows: B, cols: w[1], values: zHat.map(Float.init)), weight: weight)
             }
         }
         return estimate
+    }
+
+    /// Adds `weight` · Σ_b [∇ log p(x_b | ẑ_b) − ∇ log p(0 | ẑ_b)] to the observation layer's
+    /// gradient and returns Σ_b [log p(x_b | ẑ_b) − log p(0 | ẑ_b)]: the posterior expectations
+    /// of those differences, which are affine in z for Bernoulli (x·a), categorical and
+    /// homoscedastic Gaussian ((2xμ − x²)/2σ²) layers.
+    func dataTerm(_ x: Matrix, at zHat: Matrix, weight: Double) -> Double {
+        let observation = machine.generative[0], B = x.rows
+        let pre = Matrix(rows: B, cols: observation.preWidth)
+        observation.preactivation(zHat, into: pre)
+        let dx = Matrix(rows: B, cols: observation.deltaWidth), d0 = Matrix(rows: B, cols: observation.deltaWidth)
+        let lx = DoubleBuffer(B), l0 = DoubleBuffer(B)
+        lx.zero(B)
+        l0.zero(B)
+        observation.score(pre: pre, preEvery: 1, value: x, valueEvery: 1, rows: B, delta: dx, logProb: lx.pointer)
+        observation.score(pre: pre, preEvery: 1, value: Matrix(rows: B, cols: x.cols), valueEvery: 1, rows: B, delta: d0, logProb: l0.pointer)
+        for i in 0..<dx.count { dx.data[i] = Float(Double(dx.data[i] - d0.data[i]) * weight) }
+        observation.accumulateGradient(delta: dx, input: zHat)
+        return (0..<B).reduce(0) { $0 + lx[$1] - l0[$1] }
     }
 
     /// The regressions are refitted from each step's dreams: the recognition network of the
