@@ -4,7 +4,7 @@
 # lax checker and with the strict rules), then every model scored by both rules with
 # stochastic and with thresholded visible units. One JSON object per line on stdout; the
 # table by scripts/rhythm_table.py.
-#   SEEDS (default 10), SAMPLES (5000), STAGE2_STEPS (25000)
+#   SEEDS (default 10), SAMPLES (5000), STAGE2_STEPS (25000), STAGE2_LR (0.01)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
@@ -12,14 +12,15 @@ bin=.build/release/hm-dist
 seeds=${SEEDS:-10}
 samples=${SAMPLES:-5000}
 steps=${STAGE2_STEPS:-25000}
+lr2=${STAGE2_LR:-0.01}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-paper=(--data rhythm10 --layers 10,8,5,3 --states pm1 --algorithm ws --batch 1 --optimizer sgd --momentum 0 --lr 0.01
-       --log-every 100000)
+paper=(--data rhythm10 --layers 10,8,5,3 --states pm1 --algorithm ws --batch 1 --optimizer sgd --momentum 0
+       --log-every 1000000)
 for s in $(seq 1 "$seeds"); do
-  "$bin" train "${paper[@]}" --init zero --epochs 100 --seed "$s" --run-dir "$work/$s-I" >/dev/null
+  "$bin" train "${paper[@]}" --lr 0.01 --init zero --epochs 100 --seed "$s" --run-dir "$work/$s-I" >/dev/null
   for rule in rhythm10-lax rhythm10; do
-    "$bin" train "${paper[@]}" --init-from "$work/$s-I" --active-sampling "$rule" --steps "$steps" --seed "$s" \
+    "$bin" train "${paper[@]}" --init-from "$work/$s-I" --active-sampling "$rule" --steps "$steps" --lr "$lr2" --seed "$s" \
       --run-dir "$work/$s-II-$rule" >/dev/null
   done
   for stage in I II-rhythm10-lax II-rhythm10; do
