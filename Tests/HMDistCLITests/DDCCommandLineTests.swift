@@ -26,4 +26,30 @@ import Testing
         expectCleanFailure(try runHMDist(["train", "--data", "bars", "--layers", "25:gaussian-hetero,4", "--algorithm", "ddc", "--steps", "1"], in: tmp),
                            mentions: ["ddc cannot train this model", "gaussian-hetero"])
     }
+
+    /// `eval --fit-recognition`: q fitted to the frozen p by the sleep phase gives an
+    /// importance-sampled lower bound far closer to the exact log-likelihood than the
+    /// untrained q that ddc leaves behind, and never above it (beyond Monte Carlo error).
+    @Test func fittedRecognitionGivesALowerBound() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("D")
+        let t = try runHMDist(["train", "--data", "bars", "--layers", "25,6,3", "--algorithm", "ddc", "--batch", "20", "--dreams", "200",
+                               "--ddc-features", "30", "--steps", "60", "--lr", "0.01", "--log-every", "60", "--run-dir", run], in: tmp)
+        try #require(t.succeeded, "\(t)")
+        func ll(_ extra: [String]) throws -> [String: Any] {
+            let r = try runHMDist(["eval", "--checkpoint", run, "--split", "valid", "--json"] + extra, in: tmp)
+            try #require(r.succeeded, "\(r)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let exact = try #require(try ll(["--exact"])["log_likelihood"] as? Double)
+        // K = 1: the evidence bound, whose gap is KL(q ‖ p(h | x)) — the measure of q.
+        let raw = try #require(try ll(["--samples", "1"])["log_likelihood"] as? Double)
+        let fitted = try ll(["--samples", "1", "--fit-recognition", "1500", "--fit-lr", "0.01"])
+        let bound = try #require(fitted["log_likelihood"] as? Double)
+        #expect(fitted["recognition_fit_steps"] as? Int == 1500 && fitted["recognition_fit_log_q"] is Double, "\(fitted)")
+        #expect(bound <= exact + 0.01 && exact - raw > 0.2 && exact - bound < 0.25 * (exact - raw),
+                "exact \(exact), untrained q \(raw), fitted q \(bound)")
+        expectCleanFailure(try runHMDist(["eval", "--checkpoint", run, "--fit-recognition", "0"], in: tmp), mentions: ["fit-recognition"])
+    }
 }
+

@@ -22,6 +22,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the importance samples.") var seed: UInt64 = 1
     @Flag(name: .customLong("free-energy"), help: "Also the free energy E_q[log q(h|x) − log p(x,h)] per point, from the importance samples.") var freeEnergy = false
     @Option(help: "Also the MMD between N model samples and N points of the split (a random subset when it is larger).") var mmd: Int?
+    @Option(name: .customLong("fit-recognition"), help: "First fit the recognition network to the frozen generative model by this many sleep steps (for ddc, which trains none; the estimate is a lower bound).") var fitRecognition: Int?
+    @Option(name: .customLong("fit-dreams"), help: "Dreams per step of --fit-recognition.") var fitDreams = 100
+    @Option(name: .customLong("fit-lr"), help: "Adam learning rate of --fit-recognition.") var fitLR: Float = 1e-3
     @Option(help: "Threads, each scoring its share of the points.") var threads = 1
     @Flag(help: "One JSON object on stdout.") var json = false
 
@@ -53,6 +56,14 @@ struct EvalCommand: ParsableCommand {
             let started = Date()
             var lls: [Double], free: [Double]?
             BLASKernel.setThreads(1)
+            var fittedLogQ: Double?
+            if let fitRecognition {
+                guard fitRecognition > 0, fitDreams > 0, fitLR > 0, fitLR.isFinite else {
+                    throw ConfigError(path: "command line", field: fitRecognition > 0 ? (fitDreams > 0 ? "fit-lr" : "fit-dreams") : "fit-recognition",
+                                      "expected a positive number")
+                }
+                fittedLogQ = RecognitionFit.fit(machine, steps: fitRecognition, dreams: fitDreams, learningRate: fitLR, seed: seed)
+            }
             if exact {
                 lls = try ExactLogLikelihood.logLikelihoods(machine, data: x)
                 free = freeEnergy ? Self.importance(machine, x, samples: samples, seed: seed, threads: threads).free : nil
@@ -75,6 +86,10 @@ struct EvalCommand: ParsableCommand {
                     "step": ckpt.manifest.step, "standard_error": sd / Double(max(count, 1)).squareRoot(), "seconds": seconds,
                 ]
                 record["standardized"] = standardization != nil
+                if let fittedLogQ {
+                    record["recognition_fit_steps"] = fitRecognition!
+                    record["recognition_fit_log_q"] = fittedLogQ
+                }
                 if let dataUnits { record["log_likelihood_data_units"] = dataUnits }
                 if let free, let freeMean {
                     record["free_energy"] = freeMean
@@ -89,7 +104,7 @@ struct EvalCommand: ParsableCommand {
                 }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
             } else {
-                let how = exact ? "exact" : "importance-sampled, K = \(samples)"
+                let how = exact ? "exact" : "importance-sampled, K = \(samples)" + (fittedLogQ == nil ? "" : ", q fitted by \(fitRecognition!) sleep steps: a lower bound")
                 print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
                              mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
                 if let dataUnits { print(String(format: "standardised data: %.4f nats per data point in the data's own units", dataUnits)) }
