@@ -91,4 +91,15 @@ public final class HelmholtzMachine: @unchecked Sendable {
         precondition(other.model.layers == model.layers)
         store.values.copy(from: other.store.values)
     }
+
+    /// Copies, tensor by tensor, the block that `other` shares with this machine (the leading
+    /// rows and columns) and leaves the rest as it is: a machine grown by units keeps what the
+    /// smaller one learned, and its new units keep their initial values.
+    public func copyOverlapping(from other: HelmholtzMachine) {
+        for e in store.entries {
+            guard let o = other.store.entry(e.name), o.shape.count == e.shape.count else { continue }
+            let src = other.store.value(e.name), dst = store.value(e.name)
+            for r in 0..<min(src.rows, dst.rows) { dst.row(r).update(from: src.row(r), count: min(src.cols, dst.cols)) }
+        }
+    }
 }

@@ -76,11 +76,11 @@ struct TrainCommand: ParsableCommand {
         } else if settings.ranks > 1 {
             let data = try TrainingData(settings)
             let outcomes = try InProcessWorld.run(size: settings.ranks) { comm in
-                try TrainingRun(config: settings, comm: comm, data: data, fault: fault).run()
+                try Self.run(settings, comm: comm, data: data, fault: fault)
             }
             try exit(outcomes[0])
         } else {
-            try exit(TrainingRun(config: settings, comm: SingleProcessCommunicator(), data: try TrainingData(settings), fault: fault).run())
+            try exit(Self.run(settings, comm: SingleProcessCommunicator(), data: try TrainingData(settings), fault: fault))
         }
     }
 
@@ -93,12 +93,18 @@ struct TrainCommand: ParsableCommand {
         }
         let outcome: TrainingRun.Outcome
         do {
-            outcome = try TrainingRun(config: settings, comm: comm, data: try TrainingData(settings), fault: fault).run()
+            outcome = try Self.run(settings, comm: comm, data: try TrainingData(settings), fault: fault)
         } catch {
             comm.abort("hm-dist train: error on rank \(comm.rank): \(error)", code: 1)
         }
         try comm.finalize()
         try exit(outcome)
+    }
+
+    /// One rank's run: a plain run, or `--grow`'s stages.
+    static func run(_ settings: TrainingConfig, comm: Communicator, data: TrainingData, fault: FaultInjection?) throws -> TrainingRun.Outcome {
+        settings.grow ? try GrowthRun(config: settings, comm: comm, data: data, fault: fault).run()
+                      : try TrainingRun(config: settings, comm: comm, data: data, fault: fault).run()
     }
 
     func exit(_ outcome: TrainingRun.Outcome) throws {

@@ -49,6 +49,12 @@ public struct TrainingConfig: Sendable, Equatable {
     public var activeSampling: String?
     /// A checkpoint whose parameters a new run starts from (fine-tuning); nil: initialised.
     public var initFrom: String?
+    /// `--grow` (de Sa et al. 1997): the top layer grown by `growUnits` units a stage, each
+    /// stage trained for the run's steps, while the held-out estimate gains more than
+    /// `growThreshold` nats per point; the top width of `layers` is the most it may reach.
+    public var grow = false
+    public var growUnits = 1
+    public var growThreshold = 0.05
     public var ranks = 1
     public var threads = 1
     /// World-size-independent results: exact fixed-point sums over fixed micro-blocks.
@@ -67,7 +73,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
     public static let trajectoryKeys = ["data", "binarize", "standardize", "batch", "dreams", "optimizer", "lr", "momentum",
-                                        "seed", "reproducible", "init-from", "active-sampling"] + AlgorithmOptions.fields.map(\.key)
+                                        "seed", "reproducible", "init-from", "active-sampling",
+                                        "grow", "grow-units", "grow-threshold"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}
 

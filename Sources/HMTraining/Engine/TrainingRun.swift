@@ -46,6 +46,9 @@ public struct TrainingRun {
     public let fault: FaultInjection?
     /// The algorithm of the run (default: `--algorithm`'s).
     public let makeAlgorithm: AlgorithmFactory?
+    /// A checkpoint of a smaller machine (fewer top units) that a new run starts from: its
+    /// parameters are copied where the shapes overlap (`--grow`'s stages).
+    public var widenFrom: String?
 
     public init(config: TrainingConfig, comm: Communicator, data: TrainingData, fault: FaultInjection? = nil,
                 algorithm: AlgorithmFactory? = nil) {
@@ -68,7 +71,10 @@ public struct TrainingRun {
     /// How a run ended: at its last step, or early on a preemption signal after checkpointing.
     public enum Outcome: Sendable { case finished, preempted(signal: Int32) }
 
-    public func run() throws -> Outcome {
+    public func run() throws -> Outcome { try execute().outcome }
+
+    /// The run, and its final held-out estimate (when the data has the split).
+    public func execute() throws -> (outcome: Outcome, heldOut: Double?) {
         let data = self.data.dataset, train = self.data.train, held = self.data.held, split = config.evalSplit.rawValue
         let model = config.model(dataWidth: data.width, imageShape: [data.imageShape.rows, data.imageShape.cols])
         let widths = model.widths
@@ -101,6 +107,11 @@ public struct TrainingRun {
             }
             machine.copyParameters(from: stored)
             say("initialised from \(checkpoint.directory) (step \(checkpoint.manifest.step)): parameters only, the optimizer starts afresh")
+        }
+        if let source = widenFrom, resumePath(checkpoints: config.runDir.map { $0 + "/checkpoints" }) == nil {
+            let checkpoint = try CheckpointReader.load(source)
+            machine.copyOverlapping(from: try ModelCheckpoint.machine(from: checkpoint))
+            say("grown from \(checkpoint.directory): its parameters, and the new units' initial ones")
         }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
@@ -199,7 +210,7 @@ public struct TrainingRun {
                 say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(Self.preemptedStatus))")
                 try judge { $0.checkBound() }
                 try save()
-                return .preempted(signal: signal)
+                return (.preempted(signal: signal), nil)
             }
             if config.checkpointEvery > 0 && s % config.checkpointEvery == 0 && s < trainer.totalSteps {
                 try judge { $0.checkBound() }
@@ -221,7 +232,7 @@ public struct TrainingRun {
             say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d%@)", ll, config.evalSamples, units))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
-        return .finished
+        return (.finished, finalHeld)
     }
 
     /// Restores parameters, optimizer and position from a checkpoint when `--resume` asks.
