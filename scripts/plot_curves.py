@@ -28,7 +28,7 @@ def curve(run_dir):
     return points, splits.pop()
 
 
-def panel(x0, series, key, title, xlabel, lo, hi):
+def panel(x0, series, key, title, xlabel, lo, hi, yfmt=".0f"):
     w, h, left, top = 420, 300, 60, 30
     xs = [p[key] for _, pts in series for p in pts]
     xmax = max(xs) * 1.02
@@ -39,7 +39,7 @@ def panel(x0, series, key, title, xlabel, lo, hi):
         v = lo + (hi - lo) * i / 5
         y = top + h - h * i / 5
         out.append(f'<line x1="{left}" x2="{left + w}" y1="{y}" y2="{y}" stroke="#ddd"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{v:.0f}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{v:{yfmt}}</text>')
     for i in range(6):
         v = xmax * i / 5
         x = left + w * i / 5
