@@ -1,6 +1,7 @@
 import Foundation
 import HMAlgorithms
 import HMCore
+import HMData
 import HMTestSupport
 import HMTraining
 import Testing
@@ -14,7 +15,9 @@ struct OptionsTests {
                             "lr": "2.5e-4", "optimizer": "sgd", "momentum": "0.5", "steps": "40", "seed": "18446744073709551615",
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
                             "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3", "allow-changes": "seed,lr",
-                            "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero"])
+                            "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero",
+                            "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5"])
+        #expect(c.spikes == SpikeBinning(binMs: 1.5, window: 7, stride: 3, validFrom: 12.5))
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
         #expect(c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
         let path = tmp.path("config.yaml")
@@ -40,6 +43,7 @@ struct OptionsTests {
         #expect(try config(["algorithm": "nrws"]).algorithm.samples == 5)
         #expect(try config(["batch": "40"]).dreams == 40)
         #expect(try config([:]).epochs == 10)
+        #expect(try config([:]).spikes == SpikeBinning(binMs: 2, window: 5) && SpikeBinning().step == 5)
     }
 
     @Test(arguments: [
@@ -50,6 +54,10 @@ struct OptionsTests {
         (["layers": "64:poisson,10"], "layers", "bernoulli"),
         (["steps": "5", "epochs": "2"], "steps", "not both"),
         (["colour": "red"], "colour", "not a known key"),
+        (["bin-ms": "0"], "bin-ms", "bin width in ms > 0"),
+        (["window": "0"], "window", "positive"),
+        (["stride": "-2"], "stride", "positive"),
+        (["valid-from": "-1"], "valid-from", "≥ 0"),
     ])
     func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
         #expect {

@@ -39,7 +39,11 @@ struct EvalCommand: ParsableCommand {
                 throw ConfigError(path: "command line", field: "binarize", "expected none, threshold or stochastic, found \(bin)")
             }
             let real = machine.model.layers[0].kind.isContinuous
-            let dataset = try DataSource.load(spec: spec, binarize: real ? .none : binarization, real: real)
+            // Spike data is cut into windows as in training.
+            let spikes = SpikeBinning(binMs: config["bin-ms"]?.doubleValue ?? SpikeBinning().binMs,
+                                      window: config["window"]?.intValue ?? SpikeBinning().window,
+                                      stride: config["stride"]?.intValue, validFrom: config["valid-from"]?.doubleValue)
+            let dataset = try DataSource.load(spec: spec, binarize: real ? .none : binarization, real: real, spikes: spikes)
             let standardization = try ModelCheckpoint.standardization(ckpt, width: machine.widths[0])
             guard dataset.width == machine.widths[0] else {
                 throw ConfigError(path: spec, field: "data", "the model has \(machine.widths[0]) visible units, the data \(dataset.width) pixels")

@@ -24,6 +24,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var binarize: Binarization = .none
     /// Per-pixel standardisation of a real-valued (Gaussian) data layer's data.
     public var standardize = false
+    /// How spike data (`spikes:`, `spikes-synth:`) is cut into patterns; other data ignores it.
+    public var spikes = SpikeBinning()
     /// Layers, data first; nil: the data's width, then 200, 200, 10 (the RWS paper's).
     public var layers: [LayerDescription]?
     /// `pm1`: every Bernoulli layer of `layers` is taken as `bernoulli-pm1`.
@@ -72,8 +74,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// The settings that change a run's trajectory (every algorithm option among them): a
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
-    public static let trajectoryKeys = ["data", "binarize", "standardize", "batch", "dreams", "optimizer", "lr", "momentum",
-                                        "seed", "reproducible", "init-from", "active-sampling",
+    public static let trajectoryKeys = ["data", "binarize", "standardize", "bin-ms", "window", "stride", "valid-from", "batch", "dreams",
+                                        "optimizer", "lr", "momentum", "seed", "reproducible", "init-from", "active-sampling",
                                         "grow", "grow-units", "grow-threshold"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}

@@ -7,9 +7,13 @@ import HMCore
 /// options come from `AlgorithmOptions.fields`, as the algorithms declare them.
 public enum TrainingOptions {
     public static let all: [TrainingOption] = [
-        .string("data", \.data, value: "SPEC", help: "IDX directory or images file, or a built-in set: digits (default), bars, bars:N."),
+        .string("data", \.data, value: "SPEC", help: "IDX directory or images file, a built-in set: digits (default), bars, bars:N, rhythm10, or spike data: spikes:FILE.csv, spikes:DIR (Kilosort), spikes-synth:KEY=VAL,…"),
         .choice("binarize", \.binarize, help: "Real-valued data to 0/1 (default none)."),
         .flag("standardize", \.standardize, help: "Gaussian data layer: standardise each pixel by the training split's mean and std (stored in the checkpoint)."),
+        .real("bin-ms", \.spikes.binMs, expected: "a bin width in ms > 0", { $0 > 0 }, help: "Spike data: bin width in ms (default 2)."),
+        .int("window", \.spikes.window, minimum: 1, help: "Spike data: bins per pattern (default 5); a pattern is channels × window bins."),
+        .count("stride", \.spikes.stride, help: "Spike data: bins between the starts of consecutive patterns (default: the window)."),
+        validFrom,
         layers,
         .choice("states", \.states, help: "Binary units coded 01 (default) or pm1 (±1, delta-rule targets (1 + s)/2: Liu 2023); pm1 makes every bernoulli layer bernoulli-pm1."),
         .choice("init", \.initialization, help: "normal (default: small random weights, the data's marginals in the visible biases) or zero (every parameter 0: Liu 2023)."),
@@ -106,6 +110,13 @@ public enum TrainingOptions {
             c.layers = out
         },
         render: { c in c.layers.map { $0.map { $0.kind == .bernoulli ? $0.width as Any : "\($0.width):\($0.kind.rawValue)" } } })
+
+    static let validFrom = TrainingOption(key: "valid-from", value: "SECONDS", help: "Spike data: the held-out part (valid and test) starts here (default: the last tenth of the recording).", apply: { c, input, source in
+        guard let v = TrainingOption.number(input), v.isFinite, v >= 0 else {
+            throw ConfigError(path: source, field: "valid-from", "expected a time in seconds ≥ 0, found \(TrainingOption.shown(input))")
+        }
+        c.spikes.validFrom = v
+    }, render: { $0.spikes.validFrom })
 
     static let seed = TrainingOption(key: "seed", value: "N", help: "Seed of every random draw of the run (default 1).", apply: { c, input, source in
         let v: UInt64?

@@ -20,7 +20,7 @@ public struct TrainingData: @unchecked Sendable {
         if config.standardize && !real {
             throw ConfigError(path: "command line", field: "standardize", "standardises a real-valued data layer: expected a first layer WIDTH:gaussian or WIDTH:gaussian-hetero")
         }
-        let d = try DataSource.load(spec: config.data, binarize: config.binarize, real: real)
+        let d = try DataSource.load(spec: config.data, binarize: config.binarize, real: real, spikes: config.spikes)
         dataset = d
         let s = config.standardize ? try Standardization.fit(d.train, width: d.width, imageShape: d.imageShape, source: config.data) : nil
         standardization = s
