@@ -12,11 +12,21 @@ import Testing
         try #require(r.succeeded, "\(r)")
         let config = try String(contentsOfFile: tmp.path("R/config.yaml"), encoding: .utf8)
         for line in ["bin-ms: 2", "window: 5"] { #expect(config.contains(line), "config.yaml lacks '\(line)':\n\(config)") }
-
         let w = try runHMDist(["spikes-synth", spec, "--out", tmp.path("S")], in: tmp)
         try #require(w.succeeded, "\(w)")
         let csv = try String(contentsOfFile: tmp.path("S/spikes.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("unit,time_seconds\n"))
+        // eval cuts the recording as the run did: 3-bin windows every 2 bins from 20 s.
+        let run3 = tmp.path("R3")
+        try #require(try runHMDist(["train", "--data", "spikes-synth:" + spec, "--layers", "18,4", "--window", "3", "--stride", "2",
+                                    "--valid-from", "20", "--steps", "5", "--run-dir", run3], in: tmp).succeeded)
+        let e = try runHMDist(["eval", "--checkpoint", run3, "--split", "valid", "--samples", "5", "--json"], in: tmp)
+        try #require(e.succeeded, "\(e)")
+        let points = try #require((try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])?["count"] as? Int, "\(e.stdout)")
+        let last = try #require(csv.split(separator: "\n").last.flatMap { $0.split(separator: ",").last }.flatMap { Double($0) })
+        let bins = Int(last / 0.002) + 1
+        #expect(points == (bins - 10_000 - 3) / 2 + 1, "\(points) held-out windows of 3 bins every 2 from bin 10000 to \(bins)")
+
         let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp.path("S/truth.json")))) as? [String: Any])
         #expect((truth["patterns"] as? [[String: Any]])?.count == 2 && truth["channels"] as? Int == 6)
         expectCleanFailure(try runHMDist(["spikes-synth", spec, "--out", tmp.path("S")], in: tmp), mentions: ["spikes.csv", "--force"])
