@@ -14,6 +14,7 @@ public struct HMDist: ParsableCommand {
             InspectCommand.self,
             ExportCommand.self,
             BenchCommand.self,
+            PatternsCommand.self,
             SpikesSynthCommand.self,
             CheckBLASCommand.self,
             CheckCommCommand.self,

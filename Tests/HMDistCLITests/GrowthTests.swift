@@ -51,3 +51,53 @@ import Testing
                                           "--run-dir", tmp.path("R")], in: tmp), mentions: ["grow-units", "4"])
     }
 }
+
+/// Growth on planted spike patterns (de Sa et al. 1997's kind of benchmark): the grown machine
+/// keeps exactly the planted patterns, and nothing on pure background.
+@Suite struct PatternRecoveryTests {
+    static let spec = "channels=8,size=3,span=1,pattern-rate=5,rate=5,duration=100,seed=3"
+    static let train = ["train", "--window", "1", "--layers", "8,5", "--grow", "--steps", "3000", "--lr", "0.01", "--log-every", "3000"]
+
+    func patterns(_ run: String, _ tmp: TestScratch) throws -> [String: Any] {
+        let r = try runHMDist(["patterns", "--checkpoint", run, "--json", "--out", run + "/patterns.png"], in: tmp)
+        try #require(r.succeeded, "\(r)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func twoPlantedPatternsGiveTwoUnitsThatMatchThem() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("G"), truth = tmp.path("T")
+        let t = try runHMDist(Self.train + ["--data", "spikes-synth:patterns=2," + Self.spec, "--run-dir", run], in: tmp)
+        try #require(t.succeeded, "\(t)")
+        try #require(try runHMDist(["spikes-synth", "patterns=2," + Self.spec, "--out", truth], in: tmp).succeeded)
+        let planted = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: truth + "/truth.json"))) as? [String: Any])?["patterns"] as? [[String: Any]])
+        let plantedVectors: [[Double]] = try planted.map { p in
+            var v = [Double](repeating: 0, count: 8)
+            for cell in try #require(p["spikes"] as? [[Int]]) { v[cell[0]] = 1 }
+            return v
+        }
+        let found = try patterns(run, tmp)
+        let units = try #require(found["units"] as? [[String: Any]])
+        #expect(units.count == 2, "kept \(units.count) units: \(units.map { $0["pattern"] ?? "" })")
+        let vectors = units.compactMap { ($0["pattern"] as? [[Double]])?.flatMap { $0 } }
+        func cosine(_ a: [Double], _ b: [Double]) -> Double {
+            zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / ((a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot() + 1e-12)
+        }
+        // Each planted pattern has its own unit, at cosine similarity ≥ 0.8.
+        for (k, p) in plantedVectors.enumerated() {
+            let best = vectors.map { cosine($0, p) }.max() ?? 0
+            #expect(best >= 0.8, "planted pattern \(k) \(p): best cosine \(best)")
+        }
+        #expect(Set(plantedVectors.map { p in vectors.indices.max { cosine(vectors[$0], p) < cosine(vectors[$1], p) } }).count == 2)
+        #expect(FileManager.default.fileExists(atPath: run + "/patterns.png"))
+    }
+
+    @Test func pureBackgroundKeepsNoUnit() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("B")
+        let t = try runHMDist(Self.train + ["--data", "spikes-synth:patterns=0," + Self.spec, "--run-dir", run], in: tmp)
+        try #require(t.succeeded, "\(t)")
+        let found = try patterns(run, tmp)
+        #expect((found["units"] as? [Any])?.isEmpty == true && found["kept_units"] as? Int == 0, "\(found)")
+    }
+}

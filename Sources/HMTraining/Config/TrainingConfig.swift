@@ -56,7 +56,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// `growThreshold` nats per point; the top width of `layers` is the most it may reach.
     public var grow = false
     public var growUnits = 1
-    public var growThreshold = 0.05
+    public var growThreshold = 0.01
     public var ranks = 1
     public var threads = 1
     /// World-size-independent results: exact fixed-point sums over fixed micro-blocks.

@@ -35,7 +35,7 @@ public enum TrainingOptions {
         .optionalString("init-from", \.initFrom, value: "CHECKPOINT", help: "Start a new run from this checkpoint's parameters (fine-tuning; the optimizer starts afresh). --resume continues a run instead."),
         .flag("grow", \.grow, help: "Grow the top layer (de Sa et al. 1997): stages of --grow-units more units, each trained for the run's steps, kept while the held-out estimate gains more than --grow-threshold; the top width of --layers is the most. Needs --run-dir."),
         .int("grow-units", \.growUnits, minimum: 1, help: "Units added per growth stage (default 1)."),
-        .real("grow-threshold", \.growThreshold, expected: "a number ≥ 0", { $0 >= 0 }, help: "Least gain of the held-out log-likelihood, nats per point, for a stage's units to be kept (default 0.05)."),
+        .real("grow-threshold", \.growThreshold, expected: "a number ≥ 0", { $0 >= 0 }, help: "Least gain of the held-out log-likelihood, nats per point, for a stage's units to be kept (default 0.01)."),
         .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
         .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),
         .flag("reproducible", \.reproducible, help: "World-size-independent results, bit for bit (exact fixed-point sums)."),
