@@ -9,6 +9,12 @@ struct SpikeSynthTests {
         SpikeSynth.generate(try SpikeSynthSpec.parse(text, spec: "spikes-synth:" + text))
     }
 
+    /// `size` takes one value per pattern too.
+    @Test func patternsHaveTheirOwnSizes() throws {
+        let r = try Self.synth("channels=20,patterns=3,size=2,5,9,span=1,duration=10")
+        #expect(r.patterns.map(\.spikes.count) == [2, 5, 9])
+    }
+
     @Test func theSeedDeterminesTheRecording() throws {
         let a = try Self.synth("channels=5,duration=20,seed=7"), b = try Self.synth("seed=7,duration=20,channels=5")
         #expect(a.recording == b.recording && a.patterns == b.patterns)
@@ -77,6 +83,7 @@ struct SpikeSynthTests {
         ("channels=0", "channels", "1...4096"),
         ("rate=-1", "rate", "≥ 0"),
         ("patterns=2,pattern-rate=1,2,3", "pattern-rate", "one per pattern"),
+        ("patterns=2,size=2,3,4", "size", "one per pattern"),
         ("channels=2,span=2,size=5", "size", "does not fit"),
         ("drop=1", "drop", "[0, 1)"),
         ("duration=1e9", "duration", "spikes"),

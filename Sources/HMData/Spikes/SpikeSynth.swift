@@ -88,7 +88,7 @@ public enum SpikeSynth {
         for p in 0..<s.patterns {
             var u = Uniforms(key: s.seed, tag: tag(.structure, p), index: UInt32(p >> 16))
             var cells = Set<Int>()   // channel * span + lag
-            while cells.count < s.size {
+            while cells.count < s.size(pattern: p) {
                 let c = min(Int(u.next() * Double(s.channels)), s.channels - 1)
                 let lag = min(Int(u.next() * Double(s.span)), s.span - 1)
                 cells.insert(c * s.span + lag)
@@ -97,7 +97,7 @@ public enum SpikeSynth {
             var onsetDraws = Uniforms(key: s.seed, tag: tag(.onsets, p), index: UInt32(p >> 16))
             let onsets = poisson(rate: s.rate(pattern: p), duration: s.duration, &onsetDraws)
             var occurrences: [Pattern.Occurrence] = []
-            var draws = [Float](repeating: 0, count: 2 * s.size)
+            var draws = [Float](repeating: 0, count: 2 * s.size(pattern: p))
             for (k, onset) in onsets.enumerated() {
                 hm_uniform(s.seed, UInt32(truncatingIfNeeded: k), tag(.occurrence, p), UInt32(p >> 16), &draws, Int64(draws.count))
                 var planted: [(channel: Int, time: Double)] = []

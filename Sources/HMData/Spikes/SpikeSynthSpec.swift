@@ -2,16 +2,16 @@ import Foundation
 
 /// The settings of `spikes-synth:KEY=VAL,…` (docs/spikes.md), each with its default.
 ///
-/// A list (`rate`, `pattern-rate`) continues over the comma-separated items that have no `=`:
+/// A list (`rate`, `size`, `pattern-rate`) continues over the comma-separated items that have no `=`:
 /// `pattern-rate=1,2,4,drop=0.1` gives three patterns their own rates. A list has one value
-/// for all, or one per channel (`rate`) or per pattern (`pattern-rate`).
+/// for all, or one per channel (`rate`) or per pattern (`size`, `pattern-rate`).
 public struct SpikeSynthSpec: Sendable, Equatable {
     public var channels = 8
     /// Background rate of each channel, Hz.
     public var rate: [Double] = [5]
     public var patterns = 3
     /// Spikes per pattern, distinct (channel, lag) pairs.
-    public var size = 4
+    public var size: [Int] = [4]
     /// Occurrence rate of each pattern, Hz.
     public var patternRate: [Double] = [1]
     /// Probability that one spike of an occurrence is deleted.
@@ -35,6 +35,7 @@ public struct SpikeSynthSpec: Sendable, Equatable {
     /// The rate of channel `c` and of pattern `p`.
     public func rate(channel c: Int) -> Double { rate.count == 1 ? rate[0] : rate[c] }
     public func rate(pattern p: Int) -> Double { patternRate.count == 1 ? patternRate[0] : patternRate[p] }
+    public func size(pattern p: Int) -> Int { size.count == 1 ? size[0] : size[p] }
 
     /// Parses the text after `spikes-synth:`; `spec` (the whole) names the errors.
     public static func parse(_ text: String, spec: String) throws -> SpikeSynthSpec {
@@ -48,7 +49,7 @@ public struct SpikeSynthSpec: Sendable, Equatable {
                 }
                 guard !lists.contains(where: { $0.key == parts[0] }) else { throw DataError(path: spec, field: parts[0], "is given twice") }
                 lists.append((parts[0], [parts[1]]))
-            } else if let last = lists.last, last.key == "rate" || last.key == "pattern-rate" {
+            } else if let last = lists.last, ["rate", "size", "pattern-rate"].contains(last.key) {
                 lists[lists.count - 1].values.append(item)
             } else {
                 throw DataError(path: spec, field: "spec", "expected KEY=VALUE items (\(keys.joined(separator: ", "))), found \"\(item)\"")
@@ -73,7 +74,10 @@ public struct SpikeSynthSpec: Sendable, Equatable {
             case "channels": s.channels = try int(1...4096)
             case "rate": s.rate = try rates()
             case "patterns": s.patterns = try int(0...1000)
-            case "size": s.size = try int(1...100_000)
+            case "size":
+                let v = values.map { Int($0) }
+                guard v.allSatisfy({ $0 != nil && (1...100_000).contains($0!) }) else { throw bad("spikes per pattern, integers in 1...100000") }
+                s.size = v.map { $0! }
             case "pattern-rate": s.patternRate = try rates()
             case "drop": s.drop = try real("a probability in [0, 1)") { (0..<1).contains($0) }
             case "jitter": s.jitter = try int(0...1000)
@@ -96,11 +100,14 @@ public struct SpikeSynthSpec: Sendable, Equatable {
         guard patternRate.count == 1 || patternRate.count == patterns else {
             throw DataError(path: spec, field: "pattern-rate", "expected one rate or one per pattern (\(patterns)), found \(patternRate.count)")
         }
-        guard size <= channels * span else {
-            throw DataError(path: spec, field: "size", "a pattern of \(size) distinct spikes does not fit in \(channels) channels × \(span) lags")
+        guard size.count == 1 || size.count == patterns else {
+            throw DataError(path: spec, field: "size", "expected one size or one per pattern (\(patterns)), found \(size.count)")
+        }
+        guard let largest = size.max(), largest <= channels * span else {
+            throw DataError(path: spec, field: "size", "a pattern of \(size.max() ?? 0) distinct spikes does not fit in \(channels) channels × \(span) lags")
         }
         let expected = duration * ((0..<channels).map { rate(channel: $0) }.reduce(0, +)
-            + (0..<patterns).map { rate(pattern: $0) * Double(size) }.reduce(0, +))
+            + (0..<patterns).map { rate(pattern: $0) * Double(self.size(pattern: $0)) }.reduce(0, +))
         guard expected <= Self.maxSpikes else {
             throw DataError(path: spec, field: "duration", "the spec expects \(Int(expected)) spikes, more than \(Int(Self.maxSpikes)); expected lower rates or a shorter duration")
         }
