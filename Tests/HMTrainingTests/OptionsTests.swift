@@ -14,9 +14,9 @@ struct OptionsTests {
                             "lr": "2.5e-4", "optimizer": "sgd", "momentum": "0.5", "steps": "40", "seed": "18446744073709551615",
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
                             "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3", "allow-changes": "seed,lr",
-                            "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero"])
+                            "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero", "ddc-split": "paper"])
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
-        #expect(c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
+        #expect(c.algorithm.ddcSplit == .paper && c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
         let path = tmp.path("config.yaml")
         try ConfigFile.yaml(c).write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try TrainingOptions.resolve(ConfigFile.load(path: path)) == c)
@@ -40,6 +40,7 @@ struct OptionsTests {
         #expect(try config(["algorithm": "nrws"]).algorithm.samples == 5)
         #expect(try config(["batch": "40"]).dreams == 40)
         #expect(try config([:]).epochs == 10)
+        #expect(try config([:]).algorithm.ddcSplit == .layer)
     }
 
     @Test(arguments: [
@@ -50,6 +51,7 @@ struct OptionsTests {
         (["layers": "64:poisson,10"], "layers", "bernoulli"),
         (["steps": "5", "epochs": "2"], "steps", "not both"),
         (["colour": "red"], "colour", "not a known key"),
+        (["ddc-split": "half"], "ddc-split", "layer or paper"),
     ])
     func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
         #expect {

@@ -13,6 +13,9 @@ extension Matrix {
         hm_weighted_group_sum(x.data, weights, Int64(rows), Int64(K), Int64(cols), data)
     }
 
+    /// self ← σ(self), entry by entry, for every active row.
+    public func applySigmoid() { hm_sigmoid(data, data, Int64(count)) }
+
     /// True if any active entry is NaN or infinite.
     public var hasNonFinite: Bool { hm_has_nonfinite(data, Int64(count)) != 0 }
 }

@@ -83,6 +83,9 @@ struct BenchCommand: ParsableCommand {
                                  100 * f["total"]!, 100 * f["statistics"]!, 100 * f["reduction"]!, 100 * f["factor"]!, 100 * f["solve"]!,
                                  100 * f["gather"]!))
                 }
+                if let a = result.algorithm_share {
+                    print("parts of the step: " + a.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f %%", $0.key, 100 * $0.value) }.joined(separator: ", "))
+                }
                 if let c = result.checkpoint {
                     print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",
                                  Double(c.bytes_on_disk) / 1e6, Double(c.uncompressed_bytes) / 1e6, c.write_seconds,
