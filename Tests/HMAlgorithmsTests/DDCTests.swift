@@ -88,6 +88,33 @@ import Testing
         }
     }
 
+    /// The training path (ψ(x)ᵀHᵀE_l, no solve) is the read-out at the fitted moments
+    /// r_l(x) = ψ(x)ᵀC_l, with the recognition regression in its primal (S ≥ M) and dual
+    /// (S < M: (ΨΨᵀ + λI)⁻¹Ψ) forms; and the two forms are the same regression (to the
+    /// rounding of a Gram matrix of 16 distinct x with λ = 1e-6).
+    @Test(arguments: [40, 400])
+    func trainingPathIsTheReadOutAtTheFittedMoments(dreams: Int) throws {
+        let (m, ddc) = machine(.paper, dreams: dreams)
+        let f = ddc.fit(step: 0, seed: 3), x = Matrix(Reference.all(4))
+        #expect(f.dual == (dreams < 61))
+        m.store.zeroGradients()
+        let fast = ddc.wake(StepShare(x: x, firstExample: 0, globalBatch: 16, dreams: dreams, firstDream: 0,
+                                      globalDreams: dreams, step: 0, seed: 3))
+        let got = m.store.gradients.array
+        m.store.zeroGradients()
+        let slow = ddc.wake(x, moments: ddc.moments(x, f), fit: f, weight: 1 / 16)
+        let want = m.store.gradients.array, size = want.map(abs).max() ?? 0
+        let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+        #expect(err <= 1e-4 * size && abs(fast - slow) <= 1e-6 * abs(slow), "gradient error \(err) of \(size); bound \(fast) vs \(slow)")
+        let other = DDCFit(machine: m, dreams: dreams, features: f.K, recognitionFeatures: f.M, split: .paper, dual: !f.dual)
+        other.refit(m, sleep: ddc.sleeper!, psiFeatures: ddc.recognitionFeatures!, features: ddc.features, lambda: 1e-6)
+        for l in 1...2 {
+            let a = f.recognitionCoefficients(layer: l), b = other.recognitionCoefficients(layer: l)
+            let gap = zip(a, b).map { abs($0 - $1) }.max() ?? 0, scale = b.map(abs).max() ?? 0
+            #expect(gap <= 1e-4 * scale, "layer \(l): primal and dual C_l differ by \(gap) (largest \(scale))")
+        }
+    }
+
     /// The splits are different estimators: on few dreams, at the fitted moments, their
     /// latent layers' gradients differ (the observation layer's are split alike).
     @Test func theSplitsDifferOnFewDreams() throws {

@@ -2,21 +2,21 @@ import HMCore
 
 /// One step's sleep-phase regressions of `ddc` (docs/training.md), in float64 storage that is
 /// allocated once and refitted every step. With Ψ = ψ(x′) [S, M] the features of the dreamed
-/// x, Φ_l = T_l(z_l) [S, K] and G = ΦᵀΦ + λI of each:
-///
-/// - H = Ψ G_ψ⁻¹ and E_l = Φ_l G_l⁻¹ (one `dsyrk`, `dpotrf`, `dpotrs` each);
-/// - P_l = HᵀE_l [M, K] (`dgemm`): the recognition coefficients C_l = HᵀΦ_l followed by the
-///   read-out's G_l⁻¹, so that a data point's unnormalised smoother weights over the dreams
-///   are Φ_l P_lᵀψ(x) — the wake then needs one product per layer and no solve.
+/// x, Φ_l = T_l(z_l) [S, K] and G = ΦᵀΦ + λI of each: H = Ψ G_ψ⁻¹ and E_l = Φ_l G_l⁻¹ (one
+/// `dsyrk`, `dpotrf`, `dpotrs` each; with fewer dreams than features of x, H is the same
+/// (ΨΨᵀ + λI)⁻¹Ψ, an S × S system instead of M × M). A data point's recognition coefficients C_lᵀψ(x) followed
+/// by the read-out's G_l⁻¹ are then q = E_lᵀHψ(x): the wake forms ψ(x)ᵀHᵀ [B, S] once and one
+/// product per layer, with no solve.
 final class DDCFit {
     let S: Int, M: Int, K: Int, L: Int
     let split: DDCSplit
     var step = -1
     let psi: DoubleBuffer, h: DoubleBuffer
+    /// Whether `h` holds Hᵀ [M, S] (the dual form, S < M) rather than H [S, M].
+    let dual: Bool
     let recognition: RidgeFactor
-    /// Per latent layer l = 1…L (index l − 1): Φ_l [S, K], G_l's factor, P_l [M, K], Φ_lᵀ1.
-    let phi: [DoubleBuffer], readouts: [RidgeFactor], p: [DoubleBuffer], phiSums: [DoubleBuffer]
-    let e: DoubleBuffer
+    /// Per latent layer l = 1…L (index l − 1): Φ_l [S, K], G_l's factor, E_l [S, K], Φ_lᵀ1.
+    let phi: [DoubleBuffer], readouts: [RidgeFactor], e: [DoubleBuffer], phiSums: [DoubleBuffer]
     /// Per latent layer: log p(z_l | z_{l+1}) of each dream (the prior's for l = L) and its
     /// delta. With the `paper` split, these are the differences from the reference state z°
     /// of the layer, whose own log p and delta are in `logRef` and `deltaRef`.
@@ -29,14 +29,15 @@ final class DDCFit {
     /// Seconds spent so far: drawing the dreams, their features, the regressions, the scores.
     var seconds: [String: Double] = ["dreams": 0, "features": 0, "regressions": 0, "scores": 0]
 
-    init(machine: HelmholtzMachine, dreams S: Int, features K: Int, recognitionFeatures M: Int, split: DDCSplit) {
+    init(machine: HelmholtzMachine, dreams S: Int, features K: Int, recognitionFeatures M: Int, split: DDCSplit, dual: Bool? = nil) {
         let L = machine.depth, w = machine.widths
         self.S = S; self.M = M; self.K = K; self.L = L; self.split = split
-        psi = DoubleBuffer(S * M); h = DoubleBuffer(S * M); e = DoubleBuffer(S * K)
-        recognition = RidgeFactor(n: M)
+        self.dual = dual ?? (S < M)
+        psi = DoubleBuffer(S * M); h = DoubleBuffer(S * M)
+        recognition = RidgeFactor(n: self.dual ? S : M)
         phi = (0..<L).map { _ in DoubleBuffer(S * K) }
         readouts = (0..<L).map { _ in RidgeFactor(n: K) }
-        p = (0..<L).map { _ in DoubleBuffer(M * K) }
+        e = (0..<L).map { _ in DoubleBuffer(S * K) }
         phiSums = (0..<L).map { _ in DoubleBuffer(K) }
         logP = (0..<L).map { _ in DoubleBuffer(S) }
         let layers = (1...L).map { $0 == L ? machine.prior : machine.generative[$0] }
@@ -62,14 +63,19 @@ final class DDCFit {
         for l in 1...L { features[l - 1](sleep.dream[l], rows: S, into: phi[l - 1].pointer) }
         seconds["features"]! += elapsed(since: t0)
         t0 = ContinuousClock.now
-        recognition.refit(psi.pointer, rows: S, lambda: lambda)
-        h.pointer.update(from: psi.pointer, count: S * M)
-        recognition.solveRows(h.pointer, rows: S)
+        if dual {
+            for s in 0..<S { for m in 0..<M { h[m * S + s] = psi[s * M + m] } }
+            recognition.refit(h.pointer, rows: M, lambda: lambda)
+            recognition.solveRows(h.pointer, rows: M)
+        } else {
+            recognition.refit(psi.pointer, rows: S, lambda: lambda)
+            h.pointer.update(from: psi.pointer, count: S * M)
+            recognition.solveRows(h.pointer, rows: S)
+        }
         for l in 0..<L {
             readouts[l].refit(phi[l].pointer, rows: S, lambda: lambda)
-            e.pointer.update(from: phi[l].pointer, count: S * K)
-            readouts[l].solveRows(e.pointer, rows: S)
-            Float64Linear.gemm(h.pointer, transposeA: true, e.pointer, m: M, n: K, k: S, into: p[l].pointer)
+            e[l].pointer.update(from: phi[l].pointer, count: S * K)
+            readouts[l].solveRows(e[l].pointer, rows: S)
             for k in 0..<K { phiSums[l][k] = 0 }
             for s in 0..<S { for k in 0..<K { phiSums[l][k] += phi[l][s * K + k] } }
         }
@@ -97,11 +103,16 @@ final class DDCFit {
         seconds["scores"]! += elapsed(since: t0)
     }
 
+    /// ψ(x)ᵀHᵀ [B, S] for ψ(x) [B, M].
+    func psiH(_ psiX: UnsafePointer<Double>, rows B: Int, into out: UnsafeMutablePointer<Double>) {
+        Float64Linear.gemm(psiX, h.pointer, transposeB: !dual, m: B, n: S, k: M, into: out)
+    }
+
     /// C_l = HᵀΦ_l [M, K], the recognition coefficients: r_l(x) = ψ(x)ᵀC_l (for the tests).
     func recognitionCoefficients(layer l: Int) -> [Double] {
         var c = [Double](repeating: 0, count: M * K)
         c.withUnsafeMutableBufferPointer {
-            Float64Linear.gemm(h.pointer, transposeA: true, phi[l - 1].pointer, m: M, n: K, k: S, into: $0.baseAddress!)
+            Float64Linear.gemm(h.pointer, transposeA: !dual, phi[l - 1].pointer, m: M, n: K, k: S, into: $0.baseAddress!)
         }
         return c
     }

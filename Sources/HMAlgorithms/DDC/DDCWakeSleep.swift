@@ -49,9 +49,9 @@ public final class DDCWakeSleep: TrainingAlgorithm {
     var seed: UInt64?
     /// The step's deltas reweighted for one share (one per latent layer, then the observation's).
     var scaled: [Matrix] = []
-    /// Wake workspaces, grown to the largest share: ψ(x), per layer Qᵀ = the points' smoother
-    /// coefficients [B, K] and the dreams' weights w^l [S] (then B/S for the prior's constant).
-    let psiX = Workspace(), totals = Workspace(), sums = Workspace(), zHat = Workspace()
+    /// Wake workspaces, grown to the largest share: ψ(x), ψ(x)ᵀHᵀ, per layer Qᵀ = the points'
+    /// smoother coefficients [B, K] and the dreams' weights w^l [S] (then B/S for the prior's constant).
+    let psiX = Workspace(), psiH = Workspace(), totals = Workspace(), sums = Workspace(), zHat = Workspace()
     var q: [Workspace] = [], weights: [Workspace] = []
     var observationTerm: ObservationTerm?
     var readoutSeconds = 0.0
@@ -122,8 +122,10 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         let t0 = ContinuousClock.now
         let B = s.x.rows, px = psiX.pointer(B * f.M)
         recognitionFeatures!(s.x, rows: B, into: px)
-        // Qᵀ_l = ψ(x)ᵀP_l = r_l(x)ᵀG_l⁻¹.
-        for l in 0..<f.L { Float64Linear.gemm(px, f.p[l].pointer, m: B, n: f.K, k: f.M, into: q[l].pointer(B * f.K)) }
+        // Qᵀ_l = ψ(x)ᵀHᵀE_l = r_l(x)ᵀG_l⁻¹.
+        let ph = psiH.pointer(B * f.S)
+        f.psiH(px, rows: B, into: ph)
+        for l in 0..<f.L { Float64Linear.gemm(ph, f.e[l].pointer, m: B, n: f.K, k: f.S, into: q[l].pointer(B * f.K)) }
         let estimate = readOut(s.x, fit: f, weight: 1 / Double(s.globalBatch))
         readoutSeconds += elapsed(since: t0)
         return estimate

@@ -9,8 +9,8 @@ final class RandomFeatures {
     let count: Int
     private let u: Matrix
     private let c: [Float]
-    /// The pre-activations of the last call, grown as needed.
-    private var pre = Matrix(rows: 0, cols: 0)
+    /// The pre-activations and sigmoids of the last call, grown as needed.
+    private var pre = Matrix(rows: 0, cols: 0), sigmoids = Matrix(rows: 0, cols: 0)
 
     /// Width of T: the K sigmoids and the constant.
     var dimension: Int { count + 1 }
@@ -30,15 +30,19 @@ final class RandomFeatures {
 
     /// T of the first `rows` rows of `z` ([rows, width]) into `out`, [rows, dimension] row-major.
     func callAsFunction(_ z: Matrix, rows: Int, into out: UnsafeMutablePointer<Double>) {
-        if pre.capacity < rows || pre.cols != count { pre = Matrix(rows: rows, cols: count) }
+        if pre.capacity < rows || pre.cols != count {
+            pre = Matrix(rows: rows, cols: count)
+            sigmoids = Matrix(rows: rows, cols: count)
+        }
         pre.setRows(rows)
+        sigmoids.setRows(rows)
         for r in 0..<rows { pre.row(r).update(from: c, count: count) }
         BLAS.gemm(m: rows, n: count, k: width, a: z.data, lda: z.cols, b: u.data, ldb: width, transposeB: true,
                   c: pre.data, ldc: count, beta: 1)
-        pre.applySigmoid()
+        pre.sigmoid(into: sigmoids)
         let d = dimension
         for r in 0..<rows {
-            let row = out + r * d, p = pre.row(r)
+            let row = out + r * d, p = sigmoids.row(r)
             for k in 0..<count { row[k] = Double(p[k]) }
             row[count] = 1
         }
