@@ -4,9 +4,9 @@ import HMCore
 /// allocated once and refitted every step. With Ψ = ψ(x′) [S, M] the features of the dreamed
 /// x, Φ_l = T_l(z_l) [S, K] and G = ΦᵀΦ + λI of each: H = Ψ G_ψ⁻¹ and E_l = Φ_l G_l⁻¹ (one
 /// `dsyrk`, `dpotrf`, `dpotrs` each; with fewer dreams than features of x, H is the same
-/// (ΨΨᵀ + λI)⁻¹Ψ, an S × S system instead of M × M). A data point's recognition coefficients C_lᵀψ(x) followed
-/// by the read-out's G_l⁻¹ are then q = E_lᵀHψ(x): the wake forms ψ(x)ᵀHᵀ [B, S] once and one
-/// product per layer, with no solve.
+/// (ΨΨᵀ + λI)⁻¹Ψ, an S × S system instead of M × M). A data point's recognition coefficients
+/// C_lᵀψ(x) followed by the read-out's G_l⁻¹ are then q = E_lᵀHψ(x): the wake forms
+/// ψ(x)ᵀHᵀ [B, S] once and one product per layer, with no solve.
 final class DDCFit {
     let S: Int, M: Int, K: Int, L: Int
     let split: DDCSplit
