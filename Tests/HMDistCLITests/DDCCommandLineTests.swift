@@ -17,9 +17,12 @@ import Testing
         #expect(s.stdout.contains("ddc: 20 random features per latent layer") && s.stdout.contains("\(split) split"), "\(s)")
     }
 
-    /// `bench --algorithm ddc` times B1's ddc step and reports the shares of its parts.
-    @Test func benchReportsTheSharesOfTheFit() throws {
-        let r = try runHMDist(["bench", "--workload", "b1", "--algorithm", "ddc", "--steps", "2", "--rounds", "1", "--json"], in: try TestScratch())
+    /// `bench --algorithm ddc` times B1's ddc step and reports the shares of its parts; a bad
+    /// `--ddc-split` is refused by name.
+    @Test(arguments: ["layer", "paper"])
+    func benchReportsTheSharesOfTheFit(split: String) throws {
+        let tmp = try TestScratch()
+        let r = try runHMDist(["bench", "--workload", "b1", "--algorithm", "ddc", "--ddc-split", split, "--steps", "2", "--rounds", "1", "--json"], in: tmp)
         try #require(r.succeeded, "\(r)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
         #expect(result["algorithm"] as? String == "ddc")
@@ -28,6 +31,10 @@ import Testing
         let parts = ["dreams", "features", "regressions", "scores"].map { share[$0]! }
         #expect(parts.allSatisfy { $0 > 0 } && abs(parts.reduce(0, +) - share["fit"]!) < 1e-9, "\(share)")
         #expect(share["fit"]! + share["readout"]! <= 1.0001, "\(share)")
+        if split == "paper" {
+            expectCleanFailure(try runHMDist(["bench", "--algorithm", "ddc", "--ddc-split", "half", "--steps", "1"], in: tmp),
+                               mentions: ["ddc-split", "layer or paper"])
+        }
     }
 
     /// Gaussian layers train (real-valued data, Gaussian latents); a gaussian-hetero data layer,

@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "b1, b2, b3 or b4.") var workload = "b1"
     @Option(help: "Override the workload's algorithm (e.g. ws).") var algorithm: String?
+    @Option(name: .customLong("ddc-split"), help: "ddc: layer or paper, as in train.") var ddcSplit: String?
     @Option(help: "Data spec (default: synthetic binary data of the workload's shape).") var data: String?
     @Option(help: "Steps per timed round.") var steps = 100
     @Option(help: "Timed rounds; the best is reported.") var rounds = 5
@@ -38,7 +39,7 @@ struct BenchCommand: ParsableCommand {
                 algo = a
             }
             BLASKernel.setThreads(threads)
-            let settings = try w.config(algorithm: algo, data: data ?? "synthetic")
+            let settings = try w.config(algorithm: algo, data: data ?? "synthetic", extra: ddcSplit.map { [("ddc-split", $0)] } ?? [])
             let x: Matrix
             if let data {
                 let d = try DataSource.load(spec: data, real: w.realData)
