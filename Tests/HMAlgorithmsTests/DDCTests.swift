@@ -5,7 +5,8 @@ import Testing
 
 /// The DDC Helmholtz machine against enumeration on a tiny machine (x: 4 pixels, z1: 2,
 /// z2: 2): the sleep regression recovers the exact posterior moments E[T_l(z_l) | x], and at
-/// the exact moments the wake read-out is the exact gradient of the free energy.
+/// the exact moments the wake read-out is the exact gradient of the free energy, under both
+/// splits of the layer gradients (`--ddc-split layer|paper`).
 @Suite(.serialized) struct DDCTests {
     static let widths = [4, 2, 2]
 
@@ -21,10 +22,10 @@ import Testing
         return sum
     }
 
-    func machine() -> (HelmholtzMachine, DDCWakeSleep) {
+    func machine(_ split: DDCSplit = .layer, dreams: Int = 200_000) -> (HelmholtzMachine, DDCWakeSleep) {
         let m = randomMachine(Self.widths, seed: 11, scale: 1.5)
-        let ddc = DDCWakeSleep(machine: m, dreams: 200_000, features: 15, recognitionFeatures: 60, ridge: 1e-6)
-        ddc.prepare(TrainingWorld(globalBatch: 16, globalDreams: 200_000))
+        let ddc = DDCWakeSleep(machine: m, dreams: dreams, features: 15, recognitionFeatures: 60, ridge: 1e-6, split: split)
+        ddc.prepare(TrainingWorld(globalBatch: 16, globalDreams: dreams))
         return (m, ddc)
     }
 
@@ -56,8 +57,9 @@ import Testing
         #expect(worst < 0.02 && weighted < 0.005, "error of r_l(x) against E[T_l | x]: largest \(worst) (p(x) > 0.02), p-weighted mean \(weighted)")
     }
 
-    @Test func wakeAtTheExactMomentsIsTheExactGradient() throws {
-        let (m, ddc) = machine()
+    @Test(arguments: DDCSplit.allCases)
+    func wakeAtTheExactMomentsIsTheExactGradient(split: DDCSplit) throws {
+        let (m, ddc) = machine(split)
         let f = ddc.fit(step: 0, seed: 3)
         let ref = Reference(m), xs = Reference.all(4)
         // r_l(x) := the exact E[T_l(z_l) | x].
@@ -82,19 +84,61 @@ import Testing
         for (name, w) in want.sorted(by: { $0.key < $1.key }) {
             let got = m.store.gradient(name).array.map(Double.init)
             let err = zip(got, w).map { abs($0 - $1) }.max() ?? 0, size = w.map(abs).max() ?? 0
-            #expect(err < 0.02 * max(size, 0.1), "\(name): max error \(err) (largest entry \(size)); got \(got.prefix(4)), want \(w.prefix(4))")
+            #expect(err < 0.02 * max(size, 0.1), "\(split) \(name): max error \(err) (largest entry \(size)); got \(got.prefix(4)), want \(w.prefix(4))")
         }
+    }
+
+    /// The training path (ψ(x)ᵀHᵀE_l, no solve) is the read-out at the fitted moments
+    /// r_l(x) = ψ(x)ᵀC_l, with the recognition regression in its primal (S ≥ M) and dual
+    /// (S < M: (ΨΨᵀ + λI)⁻¹Ψ) forms; and the two forms are the same regression (to the
+    /// rounding of a Gram matrix of 16 distinct x with λ = 1e-6).
+    @Test(arguments: [40, 400])
+    func trainingPathIsTheReadOutAtTheFittedMoments(dreams: Int) throws {
+        let (m, ddc) = machine(.paper, dreams: dreams)
+        let f = ddc.fit(step: 0, seed: 3), x = Matrix(Reference.all(4))
+        #expect(f.dual == (dreams < 61))
+        m.store.zeroGradients()
+        let fast = ddc.wake(StepShare(x: x, firstExample: 0, globalBatch: 16, dreams: dreams, firstDream: 0,
+                                      globalDreams: dreams, step: 0, seed: 3))
+        let got = m.store.gradients.array
+        m.store.zeroGradients()
+        let slow = ddc.wake(x, moments: ddc.moments(x, f), fit: f, weight: 1 / 16)
+        let want = m.store.gradients.array, size = want.map(abs).max() ?? 0
+        let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+        #expect(err <= 1e-4 * size && abs(fast - slow) <= 1e-6 * abs(slow), "gradient error \(err) of \(size); bound \(fast) vs \(slow)")
+        let other = DDCFit(machine: m, dreams: dreams, features: f.K, recognitionFeatures: f.M, split: .paper, dual: !f.dual)
+        other.refit(m, sleep: ddc.sleeper!, psiFeatures: ddc.recognitionFeatures!, features: ddc.features, lambda: 1e-6)
+        for l in 1...2 {
+            let a = f.recognitionCoefficients(layer: l), b = other.recognitionCoefficients(layer: l)
+            let gap = zip(a, b).map { abs($0 - $1) }.max() ?? 0, scale = b.map(abs).max() ?? 0
+            #expect(gap <= 1e-4 * scale, "layer \(l): primal and dual C_l differ by \(gap) (largest \(scale))")
+        }
+    }
+
+    /// The splits are different estimators: on few dreams, at the fitted moments, their
+    /// latent layers' gradients differ (the observation layer's are split alike).
+    @Test func theSplitsDifferOnFewDreams() throws {
+        var grads: [[Float]] = []
+        for split in DDCSplit.allCases {
+            let (m, ddc) = machine(split, dreams: 300)
+            let f = ddc.fit(step: 0, seed: 3), x = Matrix(Reference.all(4))
+            m.store.zeroGradients()
+            _ = ddc.wake(x, moments: ddc.moments(x, f), fit: f, weight: 1 / 16)
+            grads.append(m.store.gradient("generative.1.weight").array + m.store.gradient("generative.prior.logits").array)
+        }
+        let gap = zip(grads[0], grads[1]).map { abs($0 - $1) }.max() ?? 0
+        #expect(gap > 1e-4, "layer and paper splits give the same gradient: \(grads[0].prefix(4))")
     }
 
     /// The same with a Gaussian observation layer (and a categorical top layer), against the
     /// exact posterior computed with the machine's own layers: the read-out of the
     /// observation layer is exact whenever log p(x | z) − log p(0 | z) is affine in z.
-    @Test(arguments: [LayerKind.gaussian, .bernoulliPM1])
-    func wakeAtTheExactMomentsIsExactForOtherObservationKinds(kind: LayerKind) throws {
+    @Test(arguments: [LayerKind.gaussian, .bernoulliPM1], DDCSplit.allCases)
+    func wakeAtTheExactMomentsIsExactForOtherObservationKinds(kind: LayerKind, split: DDCSplit) throws {
         let model = ModelDescription(layers: [LayerDescription(width: 3, kind: kind, role: .data), LayerDescription(width: 2),
                                               LayerDescription(width: 3, kind: .categorical)])
         let m = randomMachine(model, seed: 12, scale: 1.0)
-        let ddc = DDCWakeSleep(machine: m, dreams: 200_000, features: 15, recognitionFeatures: 30, ridge: 1e-6)
+        let ddc = DDCWakeSleep(machine: m, dreams: 200_000, features: 15, recognitionFeatures: 30, ridge: 1e-6, split: split)
         ddc.prepare(TrainingWorld(globalBatch: 8, globalDreams: 200_000))
         let f = ddc.fit(step: 0, seed: 3)
         let xs = Matrix(rows: 8, cols: 3)
@@ -111,7 +155,7 @@ import Testing
         for e in m.store.entries where e.name.hasPrefix("generative.") {
             let g = got[e.offset..<(e.offset + e.count)].map(Double.init), w = want[e.offset..<(e.offset + e.count)].map(Double.init)
             let err = zip(g, w).map { abs($0 - $1) }.max() ?? 0, size = w.map(abs).max() ?? 0
-            #expect(err < 0.02 * max(size, 0.1), "\(e.name): max error \(err) (largest entry \(size)); got \(g.prefix(4)), want \(w.prefix(4))")
+            #expect(err < 0.02 * max(size, 0.1), "\(kind) \(split) \(e.name): max error \(err) (largest entry \(size)); got \(g.prefix(4)), want \(w.prefix(4))")
         }
     }
 }

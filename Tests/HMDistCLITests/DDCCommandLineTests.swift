@@ -9,11 +9,32 @@ import Testing
                        "--ddc-features", "20", "--ddc-recognition-features", "40", "--log-every", "5"]
 
     /// 12 steps on one rank are the same bytes as 6 on two ranks resumed to 12 on three
-    /// (`--reproducible`).
-    @Test func reproducibleAcrossWorldSizesAndResumedExactly() throws {
-        let s = try expectOneRankEqualsTwoResumedOnThree(Self.base + ["--reproducible"], steps: 12, in: try TestScratch(),
-                                                         what: "ddc: 1 rank vs 2 resumed on 3")
-        #expect(s.stdout.contains("ddc: 20 random features per latent layer"), "\(s)")
+    /// (`--reproducible`), under both splits.
+    @Test(arguments: ["layer", "paper"])
+    func reproducibleAcrossWorldSizesAndResumedExactly(split: String) throws {
+        let s = try expectOneRankEqualsTwoResumedOnThree(Self.base + ["--reproducible", "--ddc-split", split], steps: 12, in: try TestScratch(),
+                                                         what: "ddc \(split): 1 rank vs 2 resumed on 3")
+        #expect(s.stdout.contains("ddc: 20 random features per latent layer") && s.stdout.contains("\(split) split"), "\(s)")
+    }
+
+    /// `bench --algorithm ddc` times B1's ddc step and reports the shares of its parts; a bad
+    /// `--ddc-split` is refused by name.
+    @Test(arguments: ["layer", "paper"])
+    func benchReportsTheSharesOfTheFit(split: String) throws {
+        let tmp = try TestScratch()
+        let r = try runHMDist(["bench", "--workload", "b1", "--algorithm", "ddc", "--ddc-split", split, "--steps", "2", "--rounds", "1", "--json"], in: tmp)
+        try #require(r.succeeded, "\(r)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(result["algorithm"] as? String == "ddc")
+        let share = try #require(result["algorithm_share"] as? [String: Double], "\(result)")
+        #expect(Set(share.keys) == ["dreams", "features", "regressions", "scores", "fit", "readout"], "\(share)")
+        let parts = ["dreams", "features", "regressions", "scores"].map { share[$0]! }
+        #expect(parts.allSatisfy { $0 > 0 } && abs(parts.reduce(0, +) - share["fit"]!) < 1e-9, "\(share)")
+        #expect(share["fit"]! + share["readout"]! <= 1.0001, "\(share)")
+        if split == "paper" {
+            expectCleanFailure(try runHMDist(["bench", "--algorithm", "ddc", "--ddc-split", "half", "--steps", "1"], in: tmp),
+                               mentions: ["ddc-split", "layer or paper"])
+        }
     }
 
     /// Gaussian layers train (real-valued data, Gaussian latents); a gaussian-hetero data layer,

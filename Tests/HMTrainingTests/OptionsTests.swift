@@ -16,10 +16,10 @@ struct OptionsTests {
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
                             "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3", "allow-changes": "seed,lr",
                             "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero",
-                            "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5"])
+                            "ddc-split": "paper", "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5"])
         #expect(c.spikes == SpikeBinning(binMs: 1.5, window: 7, stride: 3, validFrom: 12.5))
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
-        #expect(c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
+        #expect(c.algorithm.ddcSplit == .paper && c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
         let path = tmp.path("config.yaml")
         try ConfigFile.yaml(c).write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try TrainingOptions.resolve(ConfigFile.load(path: path)) == c)
@@ -44,6 +44,7 @@ struct OptionsTests {
         #expect(try config(["batch": "40"]).dreams == 40)
         #expect(try config([:]).epochs == 10)
         #expect(try config([:]).spikes == SpikeBinning(binMs: 2, window: 5) && SpikeBinning().step == 5)
+        #expect(try config([:]).algorithm.ddcSplit == .layer)
     }
 
     @Test(arguments: [
@@ -58,6 +59,7 @@ struct OptionsTests {
         (["window": "0"], "window", "positive"),
         (["stride": "-2"], "stride", "positive"),
         (["valid-from": "-1"], "valid-from", "≥ 0"),
+        (["ddc-split": "half"], "ddc-split", "layer or paper"),
     ])
     func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
         #expect {

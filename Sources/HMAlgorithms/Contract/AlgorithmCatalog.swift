@@ -14,6 +14,13 @@ public enum AlgorithmName: String, CaseIterable, Sendable, Codable {
     public var isDDC: Bool { self == .ddc }
 }
 
+/// `ddc`: where the gradient of log p(z_l | z_{l+1}) is read out (docs/training.md). `layer`:
+/// all of it from T_l; `paper` (Vértes & Sahani 2018): the part at a reference state of z_l
+/// (the log-partition gradient −∇Φ_l, a function of z_{l+1}) from T_{l+1}, the rest from T_l.
+public enum DDCSplit: String, CaseIterable, Sendable, Codable {
+    case layer, paper
+}
+
 /// The options an algorithm is built from; the engine carries them without reading them.
 public struct AlgorithmOptions: Sendable, Equatable {
     public var name: AlgorithmName = .rws
@@ -28,6 +35,7 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var ddcFeatures = 100
     public var ddcRecognitionFeatures = 200
     public var ddcRidge = 1e-3
+    public var ddcSplit: DDCSplit = .layer
     /// Active sampling: candidate fantasies per dream at most.
     public var activeTries = 1000
 
@@ -48,6 +56,14 @@ public struct AlgorithmOptionField {
     public enum Value {
         case integer(WritableKeyPath<AlgorithmOptions, Int>, minimum: Int)
         case real(WritableKeyPath<AlgorithmOptions, Double>, expected: String, valid: (Double) -> Bool)
+        /// One of `names`: `write` sets it, `read` gives it back.
+        case choice(names: [String], read: (AlgorithmOptions) -> String, write: (inout AlgorithmOptions, String) -> Void)
+
+        /// An enumeration's cases, by name.
+        static func choice<E: RawRepresentable & CaseIterable>(_ path: WritableKeyPath<AlgorithmOptions, E>) -> Value where E.RawValue == String {
+            .choice(names: E.allCases.map(\.rawValue), read: { $0[keyPath: path].rawValue },
+                    write: { o, name in if let v = E(rawValue: name) { o[keyPath: path] = v } })
+        }
     }
     public let key: String
     public let help: String
@@ -87,6 +103,8 @@ extension AlgorithmOptions {
                   value: .integer(\.activeTries, minimum: 1)),
             .init(key: "ddc-ridge", help: "\(d): ridge λ of every regression, on sums over the dreams (default 0.001).",
                   value: .real(\.ddcRidge, expected: "a positive number", valid: { $0 > 0 })),
+            .init(key: "ddc-split", help: "\(d): layer (default: each layer's gradient read out from its own features T_l) or paper (the log-partition part from T_{l+1}, as Vértes & Sahani).",
+                  value: .choice(\.ddcSplit)),
         ]
     }()
 }
@@ -145,7 +163,7 @@ public enum AlgorithmCatalog {
                 throw Unavailable(name: o.name, reason: "its observation read-out needs log p(x | z) − log p(0 | z) affine in z (a bernoulli, bernoulli-pm1, categorical or gaussian data layer), and a gaussian-hetero layer's variance depends on z")
             }
             return DDCWakeSleep(machine: machine, dreams: dreams, features: o.ddcFeatures,
-                                recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge)
+                                recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge, split: o.ddcSplit)
         }
     }
 }

@@ -114,6 +114,9 @@ public protocol TrainingAlgorithm: AnyObject {
     var summary: String? { get }
     /// Figures of the algorithm's own for every metrics record (e.g. active sampling's pool size).
     var counters: [String: Double] { get }
+    /// Seconds spent so far in the algorithm's own named parts of its steps (e.g. `ddc`'s
+    /// regressions), for the bench; empty when it keeps none.
+    var partSeconds: [String: Double] { get }
 }
 
 extension TrainingAlgorithm {
@@ -128,6 +131,7 @@ extension TrainingAlgorithm {
     public func restore(_ state: [String: StateTensor]) throws {}
     public var summary: String? { nil }
     public var counters: [String: Double] { [:] }
+    public var partSeconds: [String: Double] { [:] }
 
     /// Both phases of one share, in a world of one.
     public func accumulateGradients(_ share: StepShare) -> StepStatistics {

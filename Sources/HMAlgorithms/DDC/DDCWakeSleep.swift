@@ -25,8 +25,13 @@ import HMCore
 ///    Σ_s w^1_s ∇_θ log p(0 | z_1^s) (for Bernoulli units, x_b ⊗ [ẑ_b; 1] plus it). With r the exact posterior moments and features that span the
 ///    functions of each z_l, this is the exact gradient of the free energy.
 ///
-/// The paper fits ∇Φ_l(g_l) on T_{l+1} and ∇g_lᵀS_l on T_l; here the whole layer gradient is
-/// fitted on T_l, which the Markov property makes equivalent in the limit of many dreams.
+/// The paper fits ∇Φ_l(g_l) on T_{l+1} and ∇g_lᵀS_l on T_l; by default (`DDCSplit.layer`) the
+/// whole layer gradient is fitted on T_l, which the Markov property makes equivalent in the
+/// limit of many dreams. `DDCSplit.paper` splits each latent layer's delta at the reference
+/// state z° of its units (sufficient statistic 0): δ(z°), a function of z_{l+1} alone (−σ(a)
+/// for Bernoulli units), is read out with the weights of T_{l+1} (for the prior, a constant:
+/// weight B/S per dream), δ(z_l) − δ(z°) with those of T_l. The observation layer is split so
+/// under both: its δ(0) part is read out from T_1.
 /// Every rank draws the same S dreams (global indices 0..<S), so every rank fits the same
 /// regressions with no communication; only the gradients are summed.
 public final class DDCWakeSleep: TrainingAlgorithm {
@@ -35,178 +40,224 @@ public final class DDCWakeSleep: TrainingAlgorithm {
     let featureCount: Int
     let recognitionFeatureCount: Int
     let lambda: Double
+    let split: DDCSplit
     var dreams = 0
     var sleeper: SleepPhase?
-    var fitted: Fit?
-
-    /// One step's regressions.
-    struct Fit {
-        let step: Int
-        /// Φ_l for l = 1…L (index l − 1), [S, K + 1].
-        let phi: [[Double]]
-        let readouts: [RidgeFactor]
-        /// Φ_lᵀ1.
-        let phiSums: [[Double]]
-        /// C_l, [M + 1, K + 1].
-        let recognition: [[Double]]
-        /// Φ_1ᵀZ_1 [K + 1, w1], Φ_lᵀ(log p of layer l's dreams), Φ_1ᵀ(log p(0 | z_1) of the dreams).
-        let phiZ1: [Double]
-        let phiLogP: [[Double]]
-        let phiLogP0: [Double]
-        /// ∇ log p(z_l | z_{l+1}) per dream as each layer's delta (the prior's for l = L),
-        /// and the observation layer's ∇ log p(0 | z_1): the same for every share of the step.
-        let deltas: [Matrix]
-        let observationDelta: Matrix
-    }
-
+    var fitted: DDCFit?
     var features: [RandomFeatures] = []
-    /// The step's deltas reweighted for one share (one per latent layer, then the observation's).
-    var scaled: [Matrix] = []
     var recognitionFeatures: RandomFeatures?
     var seed: UInt64?
+    /// The step's deltas reweighted for one share (one per latent layer, then the observation's).
+    var scaled: [Matrix] = []
+    /// Wake workspaces, grown to the largest share: ψ(x), ψ(x)ᵀHᵀ, per layer Qᵀ = the points'
+    /// smoother coefficients [B, K] and the dreams' weights w^l [S] (then B/S for the prior's constant).
+    let psiX = Workspace(), psiH = Workspace(), totals = Workspace(), sums = Workspace(), zHat = Workspace()
+    var q: [Workspace] = [], weights: [Workspace] = []
+    var observationTerm: ObservationTerm?
+    var readoutSeconds = 0.0
 
-    public init(machine: HelmholtzMachine, dreams: Int, features: Int, recognitionFeatures: Int, ridge: Double) {
+    public init(machine: HelmholtzMachine, dreams: Int, features: Int, recognitionFeatures: Int, ridge: Double,
+                split: DDCSplit = .layer) {
         precondition(features >= 1 && recognitionFeatures >= 1 && ridge > 0, "ddc: features and ridge λ must be positive")
         self.machine = machine
         self.dreams = dreams
         featureCount = features
         recognitionFeatureCount = recognitionFeatures
         lambda = ridge
+        self.split = split
     }
 
     /// Every rank dreams the global number of dreams.
     public func prepare(_ world: TrainingWorld) { dreams = world.globalDreams }
 
     public var summary: String? {
-        "ddc: \(featureCount) random features per latent layer, \(recognitionFeatureCount) of x for the recognition regression, ridge λ \(lambda), every rank fits on all \(dreams) dreams"
+        "ddc: \(featureCount) random features per latent layer, \(recognitionFeatureCount) of x for the recognition regression, ridge λ \(lambda), \(split.rawValue) split, every rank fits on all \(dreams) dreams"
+    }
+
+    /// Seconds in the fit's parts (`dreams`, `features`, `regressions`, `scores`; `fit`, their
+    /// sum) and in the wake's read-out besides it (`readout`).
+    public var partSeconds: [String: Double] {
+        var parts = fitted?.seconds ?? [:]
+        parts["fit"] = parts.values.reduce(0, +)
+        parts["readout"] = readoutSeconds
+        return parts
     }
 
     func setUp(seed: UInt64) {
         guard self.seed != seed else { return }
         self.seed = seed
-        let w = machine.widths
-        features = (1...machine.depth).map { RandomFeatures(width: w[$0], count: featureCount, seed: seed, tag: UInt32($0)) }
+        let w = machine.widths, L = machine.depth
+        features = (1...L).map { RandomFeatures(width: w[$0], count: featureCount, seed: seed, tag: UInt32($0)) }
         recognitionFeatures = RandomFeatures(width: w[0], count: recognitionFeatureCount, seed: seed, tag: 0)
         sleeper = SleepPhase(machine: machine, dreams: dreams)
-        let layers = (1...machine.depth).map { $0 == machine.depth ? machine.prior : machine.generative[$0] } + [machine.generative[0]]
+        fitted = DDCFit(machine: machine, dreams: dreams, features: featureCount + 1, recognitionFeatures: recognitionFeatureCount + 1,
+                        split: split)
+        let layers = (1...L).map { $0 == L ? machine.prior : machine.generative[$0] } + [machine.generative[0]]
         scaled = layers.map { Matrix(rows: dreams, cols: $0.deltaWidth) }
+        q = (0..<L).map { _ in Workspace() }
+        weights = (0...L).map { _ in Workspace() }
     }
 
     /// The sleep phase's regressions for `step`, on S dreams of every rank's common stream.
-    func fit(step: Int, seed: UInt64) -> Fit {
-        if let f = fitted, f.step == step, self.seed == seed { return f }
+    func fit(step: Int, seed: UInt64) -> DDCFit {
         setUp(seed: seed)
-        let sleep = sleeper!, L = machine.depth, S = dreams, w = machine.widths
-        sleep.dream(count: S, stream: RandomStream(key: seed, purpose: .sleep, step: step), firstDream: 0)
-        let psi = recognitionFeatures!(sleep.dream[0], rows: S), M = recognitionFeatures!.dimension
-        let recognitionFactor = RidgeFactor(gram: Dense.transposedProduct(psi, psi, k: S, m: M, n: M), n: M, lambda: lambda)
-        var phi: [[Double]] = [], readouts: [RidgeFactor] = [], sums: [[Double]] = [], recognition: [[Double]] = [], logPs: [[Double]] = []
-        var deltas: [Matrix] = []
-        for l in 1...L {
-            let t = features[l - 1](sleep.dream[l], rows: S), K = features[l - 1].dimension
-            var c = Dense.transposedProduct(psi, t, k: S, m: M, n: K)
-            recognitionFactor.solve(&c, columns: K)
-            phi.append(t)
-            recognition.append(c)
-            readouts.append(RidgeFactor(gram: Dense.transposedProduct(t, t, k: S, m: K, n: K), n: K, lambda: lambda))
-            sums.append(Dense.transposedProduct(t, [Double](repeating: 1, count: S), k: S, m: K, n: 1))
-            // log p(z_l | z_{l+1}) of each dream (the prior's for l = L), for the bound.
-            let logP = DoubleBuffer(S)
-            logP.zero(S)
-            let layer = l == L ? machine.prior : machine.generative[l]
-            let delta = Matrix(rows: S, cols: layer.deltaWidth)
-            layer.score(pre: sleep.pPre[l], preEvery: l == L ? S : 1, value: sleep.dream[l], valueEvery: 1, rows: S,
-                        delta: delta, logProb: logP.pointer)
-            deltas.append(delta)
-            logPs.append(Dense.transposedProduct(t, (0..<S).map { logP[$0] }, k: S, m: K, n: 1))
-        }
-        let K1 = features[0].dimension
-        let z1 = (0..<(S * w[1])).map { Double(sleep.dream[1].data[$0]) }
-        let zero = Matrix(rows: S, cols: w[0]), logP0 = DoubleBuffer(S), delta0 = Matrix(rows: S, cols: machine.generative[0].deltaWidth)
-        logP0.zero(S)
-        machine.generative[0].score(pre: sleep.pPre[0], preEvery: 1, value: zero, valueEvery: 1, rows: S, delta: delta0, logProb: logP0.pointer)
-        let f = Fit(step: step, phi: phi, readouts: readouts, phiSums: sums, recognition: recognition,
-                    phiZ1: Dense.transposedProduct(phi[0], z1, k: S, m: K1, n: w[1]),
-                    phiLogP: logPs, phiLogP0: Dense.transposedProduct(phi[0], (0..<S).map { logP0[$0] }, k: S, m: K1, n: 1),
-                    deltas: deltas, observationDelta: delta0)
-        fitted = f
+        let f = fitted!
+        if f.step == step { return f }
+        let t0 = ContinuousClock.now
+        sleeper!.dream(count: dreams, stream: RandomStream(key: seed, purpose: .sleep, step: step), firstDream: 0)
+        f.seconds["dreams"]! += elapsed(since: t0)
+        f.refit(machine, sleep: sleeper!, psiFeatures: recognitionFeatures!, features: features, lambda: lambda)
+        f.step = step
         return f
     }
 
-    /// r_l(x) = ψ(x)ᵀC_l for every latent layer, [B, K + 1] each.
-    func moments(_ x: Matrix, _ f: Fit) -> [[Double]] {
-        let psi = recognitionFeatures!(x, rows: x.rows), M = recognitionFeatures!.dimension
-        return (0..<machine.depth).map { Dense.product(psi, f.recognition[$0], m: x.rows, k: M, n: features[$0].dimension) }
+    /// r_l(x) = ψ(x)ᵀC_l for every latent layer, [B, K + 1] each (for the tests).
+    func moments(_ x: Matrix, _ f: DDCFit) -> [[Double]] {
+        let psi = recognitionFeatures!(x, rows: x.rows), M = f.M
+        return (1...machine.depth).map { Dense.product(psi, f.recognitionCoefficients(layer: $0), m: x.rows, k: M, n: f.K) }
     }
 
     public func wake(_ s: StepShare) -> Double {
         let f = fit(step: s.step, seed: s.seed)
-        return wake(s.x, moments: moments(s.x, f), fit: f, weight: 1 / Double(s.globalBatch))
+        let t0 = ContinuousClock.now
+        let B = s.x.rows, px = psiX.pointer(B * f.M)
+        recognitionFeatures!(s.x, rows: B, into: px)
+        // Qᵀ_l = ψ(x)ᵀHᵀE_l = r_l(x)ᵀG_l⁻¹.
+        let ph = psiH.pointer(B * f.S)
+        f.psiH(px, rows: B, into: ph)
+        for l in 0..<f.L { Float64Linear.gemm(ph, f.e[l].pointer, m: B, n: f.K, k: f.S, into: q[l].pointer(B * f.K)) }
+        let estimate = readOut(s.x, fit: f, weight: 1 / Double(s.globalBatch))
+        readoutSeconds += elapsed(since: t0)
+        return estimate
     }
 
     /// The wake phase at given moments r_l(x_b) (exact ones in the tests): adds `weight` ·
     /// the read-out gradient and returns Σ_b of the read-out of E_q[log p(x_b, z)].
-    func wake(_ x: Matrix, moments r: [[Double]], fit f: Fit, weight: Double) -> Double {
-        let sleep = sleeper!, L = machine.depth, S = dreams, B = x.rows, w = machine.widths
-        var estimate = 0.0
-        var zHat: [Double] = []
-        for l in 1...L {
-            let K = features[l - 1].dimension
-            // Q = (G⁻¹ Rᵀ)ᵀ, rows normalised so that each point's smoother weights sum to 1.
-            var q = [Double](repeating: 0, count: K * B)
-            for b in 0..<B { for k in 0..<K { q[k * B + b] = r[l - 1][b * K + k] } }
-            f.readouts[l - 1].solve(&q, columns: B)
-            var v = [Double](repeating: 0, count: K)
-            var rows: [[Double]] = []
-            for b in 0..<B {
-                var row = (0..<K).map { q[$0 * B + b] }
-                let total = zip(row, f.phiSums[l - 1]).reduce(0) { $0 + $1.0 * $1.1 }
-                row = row.map { $0 / total }
-                for k in 0..<K { v[k] += row[k] }
-                rows.append(row)
-            }
-            estimate += zip(v, f.phiLogP[l - 1]).reduce(0) { $0 + $1.0 * $1.1 }
-            // w^l = Φ_l v, the dreams' weights; their gradients of log p(z_l | z_{l+1}) reweighted.
-            let dreamWeights = Dense.product(f.phi[l - 1], v, m: S, k: K, n: 1).map { Float($0 * weight) }
-            let layer = l == L ? machine.prior : machine.generative[l], delta = scaled[l - 1]
-            delta.copy(from: f.deltas[l - 1])
-            delta.scaleRows(by: dreamWeights)
-            layer.accumulateGradient(delta: delta, input: l == L ? nil : sleep.dream[l + 1])
-            if l == 1 {
-                // The observation layer: E_q[∇ log p(x_b | z) − ∇ log p(0 | z)] at ẑ_b (affine in z for
-                // the kinds ddc takes), plus the dreams' ∇ log p(0 | z_1), reweighted.
-                zHat = Dense.product(rows.flatMap { $0 }, f.phiZ1, m: B, k: K, n: w[1])
-                let observation = machine.generative[0], d0 = scaled[L]
-                d0.copy(from: f.observationDelta)
-                d0.scaleRows(by: dreamWeights)
-                observation.accumulateGradient(delta: d0, input: sleep.dream[1])
-                estimate += zip(v, f.phiLogP0).reduce(0) { $0 + $1.0 * $1.1 }
-                estimate += dataTerm(x, at: Matrix(rows: B, cols: w[1], values: zHat.map(Float.init)), weight: weight)
+    func wake(_ x: Matrix, moments r: [[Double]], fit f: DDCFit, weight: Double) -> Double {
+        for l in 0..<f.L {
+            let qt = q[l].pointer(x.rows * f.K)
+            r[l].withUnsafeBufferPointer { qt.update(from: $0.baseAddress!, count: x.rows * f.K) }
+            f.readouts[l].solveRows(qt, rows: x.rows)
+        }
+        return readOut(x, fit: f, weight: weight)
+    }
+
+    /// The read-out from the points' Qᵀ_l (in `q`): a_b = Φ_l q_b / (1ᵀΦ_l q_b), w^l = Σ_b a_b.
+    func readOut(_ x: Matrix, fit f: DDCFit, weight: Double) -> Double {
+        let sleep = sleeper!, L = f.L, S = f.S, K = f.K, B = x.rows, w1 = machine.widths[1]
+        let t = totals.pointer(B), v = sums.pointer(K), zh = zHat.pointer(B * w1)
+        for l in 0..<L {
+            let qt = q[l].pointer(B * K)
+            Float64Linear.gemv(qt, m: B, n: K, f.phiSums[l].pointer, into: t)
+            for b in 0..<B { t[b] = 1 / t[b] }
+            Float64Linear.gemv(qt, transpose: true, m: B, n: K, t, into: v)
+            Float64Linear.gemv(f.phi[l].pointer, m: S, n: K, v, into: weights[l].pointer(S))
+            if l == 0 {
+                // ẑ_b = Σ_s a_bs z_1^s = (q_bᵀ Φ_1ᵀZ_1) / (1ᵀΦ_1 q_b).
+                Float64Linear.gemm(qt, f.phiZ1.pointer, m: B, n: w1, k: K, into: zh)
+                for b in 0..<B { for j in 0..<w1 { zh[b * w1 + j] *= t[b] } }
             }
         }
-        return estimate
+        let constant = weights[L].pointer(S)
+        constant.update(repeating: Double(B) / Double(S), count: S)
+        var estimate = 0.0
+        for l in 1...L {
+            let layer = l == L ? machine.prior : machine.generative[l], wl = weights[l - 1].pointer(S)
+            estimate += dot(wl, f.logP[l - 1].pointer, S)
+            if split == .paper {
+                let upper = weights[l].pointer(S)
+                estimate += dot(upper, f.logRef[l - 1].pointer, S)
+                reweight(scaled[l - 1], f.deltas[l - 1], wl, plus: f.deltaRef[l - 1], upper, scale: weight)
+            } else {
+                reweight(scaled[l - 1], f.deltas[l - 1], wl, scale: weight)
+            }
+            layer.accumulateGradient(delta: scaled[l - 1], input: l == L ? nil : sleep.dream[l + 1])
+        }
+        // The observation layer: E_q[∇ log p(x_b | z) − ∇ log p(0 | z)] at ẑ_b (affine in z for
+        // the kinds ddc takes), plus the dreams' ∇ log p(0 | z_1), reweighted.
+        let w = weights[0].pointer(S)
+        reweight(scaled[L], f.observationDelta, w, scale: weight)
+        machine.generative[0].accumulateGradient(delta: scaled[L], input: sleep.dream[1])
+        estimate += dot(w, f.logP0.pointer, S)
+        return estimate + dataTerm(x, at: zh, weight: weight)
+    }
+
+    /// out[s] = (a_s·x[s] + b_s·y[s]) · scale, in float32.
+    func reweight(_ out: Matrix, _ x: Matrix, _ a: UnsafePointer<Double>, plus y: Matrix? = nil, _ b: UnsafePointer<Double>? = nil,
+                  scale: Double) {
+        let n = out.cols
+        for s in 0..<out.rows {
+            let o = out.row(s), xs = x.row(s), ax = Float(a[s] * scale)
+            if let y, let b {
+                let ys = y.row(s), by = Float(b[s] * scale)
+                for j in 0..<n { o[j] = ax * xs[j] + by * ys[j] }
+            } else {
+                for j in 0..<n { o[j] = ax * xs[j] }
+            }
+        }
+    }
+
+    func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s = 0.0
+        for i in 0..<n { s += a[i] * b[i] }
+        return s
     }
 
     /// Adds `weight` · Σ_b [∇ log p(x_b | ẑ_b) − ∇ log p(0 | ẑ_b)] to the observation layer's
     /// gradient and returns Σ_b [log p(x_b | ẑ_b) − log p(0 | ẑ_b)]: the posterior expectations
     /// of those differences, which are affine in z for Bernoulli (x·a), categorical and
     /// homoscedastic Gaussian ((2xμ − x²)/2σ²) layers.
-    func dataTerm(_ x: Matrix, at zHat: Matrix, weight: Double) -> Double {
+    func dataTerm(_ x: Matrix, at zHat: UnsafePointer<Double>, weight: Double) -> Double {
         let observation = machine.generative[0], B = x.rows
-        let pre = Matrix(rows: B, cols: observation.preWidth)
-        observation.preactivation(zHat, into: pre)
-        let dx = Matrix(rows: B, cols: observation.deltaWidth), d0 = Matrix(rows: B, cols: observation.deltaWidth)
-        let lx = DoubleBuffer(B), l0 = DoubleBuffer(B)
-        lx.zero(B)
-        l0.zero(B)
-        observation.score(pre: pre, preEvery: 1, value: x, valueEvery: 1, rows: B, delta: dx, logProb: lx.pointer)
-        observation.score(pre: pre, preEvery: 1, value: Matrix(rows: B, cols: x.cols), valueEvery: 1, rows: B, delta: d0, logProb: l0.pointer)
-        for i in 0..<dx.count { dx.data[i] = Float(Double(dx.data[i] - d0.data[i]) * weight) }
-        observation.accumulateGradient(delta: dx, input: zHat)
-        return (0..<B).reduce(0) { $0 + lx[$1] - l0[$1] }
+        if (observationTerm?.capacity ?? -1) < B { observationTerm = ObservationTerm(observation, rows: B, zWidth: machine.widths[1]) }
+        let o = observationTerm!
+        o.use(rows: B)
+        for i in 0..<o.z.count { o.z.data[i] = Float(zHat[i]) }
+        observation.preactivation(o.z, into: o.pre)
+        o.lx.zero(B)
+        o.l0.zero(B)
+        observation.score(pre: o.pre, preEvery: 1, value: x, valueEvery: 1, rows: B, delta: o.dx, logProb: o.lx.pointer)
+        observation.score(pre: o.pre, preEvery: 1, value: o.zero, valueEvery: 1, rows: B, delta: o.d0, logProb: o.l0.pointer)
+        for i in 0..<o.dx.count { o.dx.data[i] = Float(Double(o.dx.data[i] - o.d0.data[i]) * weight) }
+        observation.accumulateGradient(delta: o.dx, input: o.z)
+        return (0..<B).reduce(0) { $0 + o.lx[$1] - o.l0[$1] }
     }
 
     /// The regressions are refitted from each step's dreams: the recognition network of the
     /// machine is not trained, and there is no log q of the dreams to report.
     public func sleep(_ s: StepShare) -> Double { 0 }
+}
+
+/// The observation layer's read-out workspaces, for up to `capacity` points.
+final class ObservationTerm {
+    let capacity: Int
+    let z: Matrix, pre: Matrix, dx: Matrix, d0: Matrix, zero: Matrix
+    let lx: DoubleBuffer, l0: DoubleBuffer
+
+    init(_ layer: ConditionalLayer, rows: Int, zWidth: Int) {
+        capacity = rows
+        z = Matrix(rows: rows, cols: zWidth)
+        pre = Matrix(rows: rows, cols: layer.preWidth)
+        dx = Matrix(rows: rows, cols: layer.deltaWidth)
+        d0 = Matrix(rows: rows, cols: layer.deltaWidth)
+        zero = Matrix(rows: rows, cols: layer.outWidth)
+        lx = DoubleBuffer(rows)
+        l0 = DoubleBuffer(rows)
+    }
+
+    func use(rows: Int) {
+        for m in [z, pre, dx, d0, zero] { m.setRows(rows) }
+    }
+}
+
+/// Row-major float64 products of the tests' read-outs.
+enum Dense {
+    /// AB: A is m × k, B is k × n → m × n.
+    static func product(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer {
+            Float64Linear.gemm(a.baseAddress!, b.baseAddress!, m: m, n: n, k: k, into: $0.baseAddress!)
+        } } }
+        return c
+    }
 }

@@ -1,15 +1,16 @@
-import Foundation
 import HMCore
 
 /// Fixed random features of a layer's states, T(z) = [σ(U z + c); 1]: K sigmoids of random
 /// projections, U_kj ~ N(0, 9/width) and c_k ~ N(0, 1), drawn once from the run's seed (the
 /// initialise stream, `tag`), and a constant. The constant makes every ridge fit carry a
-/// bias. Features are float64.
-struct RandomFeatures {
+/// bias. The projections are float32 products, the features float64 (the regressions' type).
+final class RandomFeatures {
     let width: Int
     let count: Int
-    private let u: [Float]
+    private let u: Matrix
     private let c: [Float]
+    /// The pre-activations and sigmoids of the last call, grown as needed.
+    private var pre = Matrix(rows: 0, cols: 0), sigmoids = Matrix(rows: 0, cols: 0)
 
     /// Width of T: the K sigmoids and the constant.
     var dimension: Int { count + 1 }
@@ -18,26 +19,39 @@ struct RandomFeatures {
         self.width = width
         self.count = count
         let stream = RandomStream(key: seed, purpose: .initialize, step: 0x0DDC)
-        var u = [Float](repeating: 0, count: count * width), c = [Float](repeating: 0, count: count)
-        u.withUnsafeMutableBufferPointer { stream.normals(tag: tag, index: 0, into: $0.baseAddress!, count: count * width) }
+        u = Matrix(rows: count, cols: width)
+        var c = [Float](repeating: 0, count: count)
+        stream.normals(tag: tag, index: 0, into: u.data, count: count * width)
         c.withUnsafeMutableBufferPointer { stream.normals(tag: tag, index: 1, into: $0.baseAddress!, count: count) }
         let scale = Float(3 / Double(max(width, 1)).squareRoot())
-        self.u = u.map { $0 * scale }
+        for i in 0..<u.count { u.data[i] *= scale }
         self.c = c
     }
 
-    /// T of the first `rows` rows of `z` ([rows, width]): [rows, dimension], row-major.
-    func callAsFunction(_ z: Matrix, rows: Int) -> [Double] {
-        let pre = Matrix(rows: rows, cols: count)
-        for r in 0..<rows { (pre.data + r * count).update(from: c, count: count) }
-        u.withUnsafeBufferPointer { u in
-            BLAS.gemm(m: rows, n: count, k: width, a: z.data, lda: z.cols, b: u.baseAddress!, ldb: width, transposeB: true,
-                      c: pre.data, ldc: count, beta: 1)
+    /// T of the first `rows` rows of `z` ([rows, width]) into `out`, [rows, dimension] row-major.
+    func callAsFunction(_ z: Matrix, rows: Int, into out: UnsafeMutablePointer<Double>) {
+        if pre.capacity < rows || pre.cols != count {
+            pre = Matrix(rows: rows, cols: count)
+            sigmoids = Matrix(rows: rows, cols: count)
         }
-        var out = [Double](repeating: 1, count: rows * dimension)
+        pre.setRows(rows)
+        sigmoids.setRows(rows)
+        for r in 0..<rows { pre.row(r).update(from: c, count: count) }
+        BLAS.gemm(m: rows, n: count, k: width, a: z.data, lda: z.cols, b: u.data, ldb: width, transposeB: true,
+                  c: pre.data, ldc: count, beta: 1)
+        pre.sigmoid(into: sigmoids)
+        let d = dimension
         for r in 0..<rows {
-            for k in 0..<count { out[r * dimension + k] = 1 / (1 + exp(-Double(pre.data[r * count + k]))) }
+            let row = out + r * d, p = sigmoids.row(r)
+            for k in 0..<count { row[k] = Double(p[k]) }
+            row[count] = 1
         }
+    }
+
+    /// The same into a new array (for the tests).
+    func callAsFunction(_ z: Matrix, rows: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: rows * dimension)
+        out.withUnsafeMutableBufferPointer { callAsFunction(z, rows: rows, into: $0.baseAddress!) }
         return out
     }
 }

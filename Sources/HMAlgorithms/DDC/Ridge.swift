@@ -1,51 +1,48 @@
 import HMCore
 
-/// Ridge regression in float64 on row-major buffers: coefficients
-/// (ΦᵀΦ + λI)⁻¹ ΦᵀY, through one Cholesky factor of the (n × n) Gram matrix.
-struct RidgeFactor {
+/// A ridge regression's Gram matrix in float64, ΦᵀΦ + λI (n × n) from the rows of Φ, as its
+/// Cholesky factor: one `dsyrk` and one `dpotrf`, into storage kept across steps.
+final class RidgeFactor {
     let n: Int
-    /// The packed upper factor R of ΦᵀΦ + λI = RᵀR.
-    private var packed: [Double]
+    private let factor: DoubleBuffer
+    /// False when the last Gram matrix was not positive definite (non-finite features).
+    private(set) var isDefinite = true
 
-    /// `gram` is ΦᵀΦ, n × n, both triangles or the upper one; λ > 0 keeps it definite.
-    init(gram: [Double], n: Int, lambda: Double) {
+    init(n: Int) {
         self.n = n
-        var a = gram
-        for i in 0..<n { a[i * n + i] += lambda }
-        let ok = a.withUnsafeMutableBufferPointer { Float64Linear.choleskyUpper($0.baseAddress!, n: n) }
-        precondition(ok, "ridge Gram matrix with λ = \(lambda) is not positive definite")
-        packed = [Double](repeating: 0, count: n * (n + 1) / 2)
-        a.withUnsafeBufferPointer { src in packed.withUnsafeMutableBufferPointer { Float64Linear.packUpper(src.baseAddress!, n: n, into: $0.baseAddress!) } }
+        factor = DoubleBuffer(n * n)
     }
 
-    /// X ← (ΦᵀΦ + λI)⁻¹ X for X row-major n × m, column by column.
-    func solve(_ x: inout [Double], columns m: Int) {
-        var column = [Double](repeating: 0, count: n)
-        for j in 0..<m {
-            for i in 0..<n { column[i] = x[i * m + j] }
-            packed.withUnsafeBufferPointer { r in column.withUnsafeMutableBufferPointer { Float64Linear.solvePacked(r.baseAddress!, n: n, $0.baseAddress!) } }
-            for i in 0..<n { x[i * m + j] = column[i] }
+    /// Factors ΦᵀΦ + λI for Φ row-major [rows, n].
+    func refit(_ phi: UnsafePointer<Double>, rows: Int, lambda: Double) {
+        Float64Linear.syrkTransposed(phi, k: rows, n: n, lda: n, beta: 0, into: factor.pointer)
+        for i in 0..<n { factor[i * n + i] += lambda }
+        isDefinite = Float64Linear.choleskyUpper(factor.pointer, n: n)
+    }
+
+    /// B ← (ΦᵀΦ + λI)⁻¹B for each of the `rows` rows of the row-major B ([rows, n]).
+    func solveRows(_ b: UnsafeMutablePointer<Double>, rows: Int) {
+        guard isDefinite else {
+            b.update(repeating: .nan, count: rows * n)
+            return
         }
+        Float64Linear.solveRows(factor.pointer, n: n, b, rows: rows)
     }
 }
 
-/// Row-major float64 helpers of the DDC regressions.
-enum Dense {
-    /// AᵀB: A is k × m, B is k × n → m × n.
-    static func transposedProduct(_ a: [Double], _ b: [Double], k: Int, m: Int, n: Int) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer {
-            Float64Linear.gemm(a.baseAddress!, transposeA: true, b.baseAddress!, m: m, n: n, k: k, into: $0.baseAddress!)
-        } } }
-        return c
-    }
+/// A float64 workspace that grows to the largest size asked of it and is then reused.
+final class Workspace {
+    private(set) var buffer = DoubleBuffer(0)
 
-    /// AB: A is m × k, B is k × n → m × n.
-    static func product(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer {
-            Float64Linear.gemm(a.baseAddress!, b.baseAddress!, m: m, n: n, k: k, into: $0.baseAddress!)
-        } } }
-        return c
+    /// At least `count` doubles (their values are left as they were).
+    func pointer(_ count: Int) -> UnsafeMutablePointer<Double> {
+        if buffer.capacity < count { buffer = DoubleBuffer(count) }
+        return buffer.pointer
     }
+}
+
+/// A duration of the continuous clock in seconds.
+func elapsed(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }

@@ -103,4 +103,26 @@ public enum Float64Linear {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k),
                     b, Int32(transposeB ? k : n), beta, c, Int32(n))
     }
+
+    /// B ← A⁻¹B for the `rows` right-hand sides that are the rows of the row-major `b`
+    /// (rows × n): A = RᵀR as `choleskyUpper` left it (n×n). A row-major row is a LAPACK
+    /// column, so this is one `dpotrs` over all of them.
+    public static func solveRows(_ r: UnsafePointer<Double>, n: Int, _ b: UnsafeMutablePointer<Double>, rows: Int) {
+        if n == 0 || rows == 0 { return }
+        var uplo = CChar(UInt8(ascii: "L")), nn = Int32(n), nrhs = Int32(rows), info: Int32 = 0
+        dpotrs_(&uplo, &nn, &nrhs, r, &nn, b, &nn, &info)
+        precondition(info == 0, "dpotrs argument \(-info) invalid")
+    }
+
+    /// y = alpha · op(A) x + beta · y, A row-major m×n (op(A) = Aᵀ when `transpose`).
+    public static func gemv(_ a: UnsafePointer<Double>, transpose: Bool = false, m: Int, n: Int, _ x: UnsafePointer<Double>,
+                            alpha: Double = 1, beta: Double = 0, into y: UnsafeMutablePointer<Double>) {
+        let out = transpose ? n : m
+        if out == 0 { return }
+        if (transpose ? m : n) == 0 {
+            for i in 0..<out { y[i] = beta == 0 ? 0 : beta * y[i] }
+            return
+        }
+        cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(n), x, 1, beta, y, 1)
+    }
 }

@@ -13,6 +13,13 @@ extension Matrix {
         hm_weighted_group_sum(x.data, weights, Int64(rows), Int64(K), Int64(cols), data)
     }
 
+    /// out ← σ(self), entry by entry, for every active row (out has the same shape; apart from
+    /// self, so that the kernel runs vectorised).
+    public func sigmoid(into out: Matrix) {
+        precondition(out.count == count && out.data != data, "sigmoid into \(out.count) values from \(count)")
+        hm_sigmoid(data, out.data, Int64(count))
+    }
+
     /// True if any active entry is NaN or infinite.
     public var hasNonFinite: Bool { hm_has_nonfinite(data, Int64(count)) != 0 }
 }

@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "b1, b2, b3 or b4.") var workload = "b1"
     @Option(help: "Override the workload's algorithm (e.g. ws).") var algorithm: String?
+    @Option(name: .customLong("ddc-split"), help: "ddc: layer or paper, as in train.") var ddcSplit: String?
     @Option(help: "Data spec (default: synthetic binary data of the workload's shape).") var data: String?
     @Option(help: "Steps per timed round.") var steps = 100
     @Option(help: "Timed rounds; the best is reported.") var rounds = 5
@@ -38,7 +39,7 @@ struct BenchCommand: ParsableCommand {
                 algo = a
             }
             BLASKernel.setThreads(threads)
-            let settings = try w.config(algorithm: algo, data: data ?? "synthetic")
+            let settings = try w.config(algorithm: algo, data: data ?? "synthetic", extra: ddcSplit.map { [("ddc-split", $0)] } ?? [])
             let x: Matrix
             if let data {
                 let d = try DataSource.load(spec: data, real: w.realData)
@@ -82,6 +83,9 @@ struct BenchCommand: ParsableCommand {
                     print(String(format: "natural gradient: %.1f %% of the step (Fisher statistics %.1f %%, their reduction %.1f %%, factors %.1f %%, solves %.1f %%, gathering the solved units %.1f %%)",
                                  100 * f["total"]!, 100 * f["statistics"]!, 100 * f["reduction"]!, 100 * f["factor"]!, 100 * f["solve"]!,
                                  100 * f["gather"]!))
+                }
+                if let a = result.algorithm_share {
+                    print("parts of the step: " + a.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f %%", $0.key, 100 * $0.value) }.joined(separator: ", "))
                 }
                 if let c = result.checkpoint {
                     print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",

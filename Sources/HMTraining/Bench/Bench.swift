@@ -37,6 +37,9 @@ public struct Bench {
         /// `finishGradients` ("solve", each rank its share) and the gathering of the ranks'
         /// shares, over the timed steps. (The key keeps its first client's name, the Fisher.)
         public var fisher_share: [String: Double]?
+        /// For an algorithm that times its own parts (`ddc`): each part's share of the step
+        /// (rank 0), over the timed steps of the best round.
+        public var algorithm_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
         public var checkpoint: CheckpointCost?
     }
@@ -89,8 +92,9 @@ public struct Bench {
         let calls = recorder.calls
         let replay = GEMMReplay(calls)
         var bestStep = Double.infinity, bestGEMM = Double.infinity, waitFraction = 0.0
-        var fisherShare: [String: Double]?
+        var fisherShare: [String: Double]?, algorithmShare: [String: Double]?
         for _ in 0..<rounds {
+            let before = trainer.algorithm.partSeconds
             try comm.barrier()
             let t0 = Date()
             var waited = 0.0
@@ -105,6 +109,8 @@ public struct Bench {
             let elapsed = Date().timeIntervalSince(t0), step = elapsed / Double(steps)
             if step < bestStep {
                 bestStep = step
+                let after = trainer.algorithm.partSeconds
+                algorithmShare = after.isEmpty ? nil : after.mapValues { $0 / elapsed }.merging(before) { share, start in share - start / elapsed }
                 waitFraction = waited / Double(steps) / step
                 if trainer.transformsGradients {
                     fisherShare = ["statistics": fisher.statistics / elapsed, "reduction": fisher.reduction / elapsed,
@@ -137,7 +143,8 @@ public struct Bench {
                       gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
                       blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
-                      world_size: comm.size, comm_wait_fraction: wait[0], fisher_share: fisherShare, checkpoint: nil)
+                      world_size: comm.size, comm_wait_fraction: wait[0], fisher_share: fisherShare,
+                      algorithm_share: algorithmShare, checkpoint: nil)
     }
 }
 

@@ -26,9 +26,10 @@ public struct Workload: Sendable {
     /// Whether the data layer is real-valued.
     public var realData: Bool { layers[0].contains(":gaussian") }
 
-    /// The run's configuration (Adam 1e-3, float32), with `algorithm` overridden if given; K
-    /// applies only to algorithms that draw importance samples, as in `train`.
-    public func config(algorithm: AlgorithmName? = nil, data: String) throws -> TrainingConfig {
+    /// The run's configuration (Adam 1e-3, float32), with `algorithm` overridden if given and
+    /// `extra` settings of `train` on top (e.g. `ddc-split`); K applies only to algorithms that
+    /// draw importance samples, as in `train`.
+    public func config(algorithm: AlgorithmName? = nil, data: String, extra: [(key: String, value: String)] = []) throws -> TrainingConfig {
         let a = algorithm ?? self.algorithm
         var given: [(key: String, input: OptionInput, source: String)] = [
             ("data", .text(data), "workload"), ("layers", .text(layers.joined(separator: ",")), "workload"),
@@ -37,6 +38,7 @@ public struct Workload: Sendable {
             ("lr", .text("0.001"), "workload"), ("steps", .text("1"), "workload"),
         ]
         if a.usesImportanceSamples { given.append(("samples", .text("\(samples)"), "workload")) }
+        given += extra.map { ($0.key, .text($0.value), "command line") }
         return try TrainingOptions.resolve(given)
     }
 }
