@@ -117,6 +117,10 @@ public protocol TrainingAlgorithm: AnyObject {
     /// Seconds spent so far in the algorithm's own named parts of its steps (e.g. `ddc`'s
     /// regressions), for the bench; empty when it keeps none.
     var partSeconds: [String: Double] { get }
+    /// Whether it trains the machine's recognition network. When it does not (`ddc`), a
+    /// held-out estimate with that network as the proposal says little about the model: the
+    /// engine reports it but does not judge divergence on it.
+    var trainsRecognition: Bool { get }
 }
 
 extension TrainingAlgorithm {
@@ -132,6 +136,7 @@ extension TrainingAlgorithm {
     public var summary: String? { nil }
     public var counters: [String: Double] { [:] }
     public var partSeconds: [String: Double] { [:] }
+    public var trainsRecognition: Bool { true }
 
     /// Both phases of one share, in a world of one.
     public func accumulateGradients(_ share: StepShare) -> StepStatistics {

@@ -36,6 +36,8 @@ import HMCore
 /// regressions with no communication; only the gradients are summed.
 public final class DDCWakeSleep: TrainingAlgorithm {
     public let name = "ddc"
+    /// The moments are regressed afresh each step; the machine's recognition network is not trained.
+    public let trainsRecognition = false
     public let machine: HelmholtzMachine
     let featureCount: Int
     let recognitionFeatureCount: Int

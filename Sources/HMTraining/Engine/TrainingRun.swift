@@ -197,7 +197,7 @@ public struct TrainingRun {
                 }
                 metrics.write(record)
                 try judge { $0.checkBound() }
-                if evalNow, let ll = lastHeld { try judge { $0.check(heldOut: ll, split: split) } }
+                if evalNow, let ll = lastHeld, trainer.algorithm.trainsRecognition { try judge { $0.check(heldOut: ll, split: split) } }
                 if isLeader && logNow {
                     progress.report(step: s, total: trainer.totalSteps, epoch: trainer.epoch, rate: rate, bound: bound,
                                     elapsed: now.timeIntervalSince(start), final: s == trainer.totalSteps)
@@ -221,7 +221,7 @@ public struct TrainingRun {
         // The final estimate is judged before the final save, so a diverged model is not saved.
         let evaluatedLast = config.evalEvery > 0 && trainer.step % config.evalEvery == 0 && lastHeld != nil
         let finalHeld = try held.flatMap { evaluatedLast ? lastHeld : try trainer.evaluate($0, samples: config.evalSamples) }
-        if let ll = finalHeld, !evaluatedLast { try judge { $0.check(heldOut: ll, split: split) } }
+        if let ll = finalHeld, !evaluatedLast, trainer.algorithm.trainsRecognition { try judge { $0.check(heldOut: ll, split: split) } }
         try save()
         if let ll = finalHeld {
             if !evaluatedLast {
@@ -229,7 +229,8 @@ public struct TrainingRun {
                                "\(split)_log_likelihood": ll, "\(split)_samples": config.evalSamples])
             }
             let units = self.data.standardization.map { String(format: "; standardised data: %.3f nats in the data's own units", ll + $0.logJacobian) } ?? ""
-            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d%@)", ll, config.evalSamples, units))
+            say(String(format: "held-out (\(split)) log-likelihood: %.3f nats (importance-sampled, K = %d%@)", ll, config.evalSamples, units)
+                + (trainer.algorithm.trainsRecognition ? "" : "; \(trainer.algorithm.name) does not train the recognition network this proposal comes from, so this says little of the model: use eval --exact, --mmd or --fit-recognition"))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
         return (.finished, finalHeld)
