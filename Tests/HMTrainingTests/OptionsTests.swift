@@ -16,7 +16,7 @@ struct OptionsTests {
                             "run-dir": "runs/a b", "resume": "auto", "reproducible": "true", "eval-split": "test",
                             "damping": "0.1", "fisher-decay": "0.9", "zstd-level": "3", "allow-changes": "seed,lr",
                             "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero",
-                            "ddc-split": "paper", "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5"])
+                            "ddc-split": "paper", "ddc-feature-type": "cosine", "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5"])
         #expect(c.spikes == SpikeBinning(binMs: 1.5, window: 7, stride: 3, validFrom: 12.5))
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
         #expect(c.algorithm.ddcSplit == .paper && c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)
@@ -60,6 +60,7 @@ struct OptionsTests {
         (["stride": "-2"], "stride", "positive"),
         (["valid-from": "-1"], "valid-from", "≥ 0"),
         (["ddc-split": "half"], "ddc-split", "layer or paper"),
+        (["ddc-feature-type": "tanh"], "ddc-feature-type", "sigmoid or cosine"),
     ])
     func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
         #expect {

@@ -21,6 +21,12 @@ public enum DDCSplit: String, CaseIterable, Sendable, Codable {
     case layer, paper
 }
 
+/// `ddc`'s features T_l of each latent layer: sigmoids of random projections (the paper's
+/// kind), or random Fourier features cos(U z + c) (a Gaussian kernel's).
+public enum DDCFeatureType: String, CaseIterable, Sendable, Codable {
+    case sigmoid, cosine
+}
+
 /// The options an algorithm is built from; the engine carries them without reading them.
 public struct AlgorithmOptions: Sendable, Equatable {
     public var name: AlgorithmName = .rws
@@ -36,6 +42,7 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var ddcRecognitionFeatures = 200
     public var ddcRidge = 1e-3
     public var ddcSplit: DDCSplit = .layer
+    public var ddcFeatureType: DDCFeatureType = .sigmoid
     /// Active sampling: candidate fantasies per dream at most.
     public var activeTries = 1000
 
@@ -105,6 +112,8 @@ extension AlgorithmOptions {
                   value: .real(\.ddcRidge, expected: "a positive number", valid: { $0 > 0 })),
             .init(key: "ddc-split", help: "\(d): layer (default: each layer's gradient read out from its own features T_l) or paper (the log-partition part from T_{l+1}, as Vértes & Sahani).",
                   value: .choice(\.ddcSplit)),
+            .init(key: "ddc-feature-type", help: "\(d): the features T_l, sigmoid (default: σ(Uz + c)) or cosine (random Fourier features cos(Uz + c), c uniform on [0, 2π)).",
+                  value: .choice(\.ddcFeatureType)),
         ]
     }()
 }
@@ -163,7 +172,8 @@ public enum AlgorithmCatalog {
                 throw Unavailable(name: o.name, reason: "its observation read-out needs log p(x | z) − log p(0 | z) affine in z (a bernoulli, bernoulli-pm1, categorical or gaussian data layer), and a gaussian-hetero layer's variance depends on z")
             }
             return DDCWakeSleep(machine: machine, dreams: dreams, features: o.ddcFeatures,
-                                recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge, split: o.ddcSplit)
+                                recognitionFeatures: o.ddcRecognitionFeatures, ridge: o.ddcRidge, split: o.ddcSplit,
+                                featureType: o.ddcFeatureType)
         }
     }
 }

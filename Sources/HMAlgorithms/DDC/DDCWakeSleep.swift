@@ -43,6 +43,7 @@ public final class DDCWakeSleep: TrainingAlgorithm {
     let recognitionFeatureCount: Int
     let lambda: Double
     let split: DDCSplit
+    let featureType: DDCFeatureType
     var dreams = 0
     var sleeper: SleepPhase?
     var fitted: DDCFit?
@@ -59,9 +60,10 @@ public final class DDCWakeSleep: TrainingAlgorithm {
     var readoutSeconds = 0.0
 
     public init(machine: HelmholtzMachine, dreams: Int, features: Int, recognitionFeatures: Int, ridge: Double,
-                split: DDCSplit = .layer) {
+                split: DDCSplit = .layer, featureType: DDCFeatureType = .sigmoid) {
         precondition(features >= 1 && recognitionFeatures >= 1 && ridge > 0, "ddc: features and ridge λ must be positive")
         self.machine = machine
+        self.featureType = featureType
         self.dreams = dreams
         featureCount = features
         recognitionFeatureCount = recognitionFeatures
@@ -89,7 +91,7 @@ public final class DDCWakeSleep: TrainingAlgorithm {
         guard self.seed != seed else { return }
         self.seed = seed
         let w = machine.widths, L = machine.depth
-        features = (1...L).map { RandomFeatures(width: w[$0], count: featureCount, seed: seed, tag: UInt32($0)) }
+        features = (1...L).map { RandomFeatures(width: w[$0], count: featureCount, seed: seed, tag: UInt32($0), type: featureType) }
         recognitionFeatures = RandomFeatures(width: w[0], count: recognitionFeatureCount, seed: seed, tag: 0)
         sleeper = SleepPhase(machine: machine, dreams: dreams)
         fitted = DDCFit(machine: machine, dreams: dreams, features: featureCount + 1, recognitionFeatures: recognitionFeatureCount + 1,
