@@ -44,6 +44,18 @@ import Testing
         #expect(lines.count == stages.count, "\(lines)")
     }
 
+    /// In a deeper machine the top layer grows; the layers below keep their widths.
+    @Test func deeperMachinesGrowTheirTopLayer() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("D")
+        let r = try runHMDist(["train", "--data", "bars", "--layers", "25,6,4", "--grow", "--grow-units", "2", "--grow-threshold", "0",
+                               "--steps", "100", "--lr", "0.01", "--log-every", "100", "--run-dir", run], in: tmp)
+        try #require(r.succeeded, "\(r)")
+        let kept = try #require(try growth(run)["kept_units"] as? Int)
+        let layers = try CheckpointReader.load(run).manifest.architecture["layers"]
+        #expect(kept >= 2 && layers == .array([.int(25), .int(6), .int(kept)]), "kept \(kept), layers \(String(describing: layers))")
+    }
+
     @Test func refusesWhatItCannotGrow() throws {
         let tmp = try TestScratch()
         expectCleanFailure(try runHMDist(["train", "--data", "bars", "--layers", "25,4", "--grow", "--steps", "5"], in: tmp), mentions: ["grow", "run-dir"])
