@@ -40,9 +40,7 @@ struct EvalCommand: ParsableCommand {
             }
             let real = machine.model.layers[0].kind.isContinuous
             // Spike data is cut into windows as in training.
-            let spikes = SpikeBinning(binMs: config["bin-ms"]?.doubleValue ?? SpikeBinning().binMs,
-                                      window: config["window"]?.intValue ?? SpikeBinning().window,
-                                      stride: config["stride"]?.intValue, validFrom: config["valid-from"]?.doubleValue)
+            let spikes = ModelCheckpoint.spikeBinning(ckpt)
             let dataset = try DataSource.load(spec: spec, binarize: real ? .none : binarization, real: real, spikes: spikes)
             let standardization = try ModelCheckpoint.standardization(ckpt, width: machine.widths[0])
             guard dataset.width == machine.widths[0] else {

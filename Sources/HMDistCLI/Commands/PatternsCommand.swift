@@ -33,9 +33,7 @@ struct PatternsCommand: ParsableCommand {
             guard SpikeData.isSpikeSpec(spec) else {
                 throw ConfigError(path: spec, field: "data", "patterns reads spike data (spikes:FILE.csv, spikes:DIR or spikes-synth:…); the checkpoint was trained on \(spec)")
             }
-            let binning = SpikeBinning(binMs: config["bin-ms"]?.doubleValue ?? SpikeBinning().binMs,
-                                       window: config["window"]?.intValue ?? SpikeBinning().window,
-                                       stride: config["stride"]?.intValue, validFrom: config["valid-from"]?.doubleValue)
+            let binning = ModelCheckpoint.spikeBinning(ckpt)
             let recording = try SpikeData.recording(spec: spec)
             let dataset = try binning.dataset(recording, name: spec, source: spec)
             guard dataset.width == machine.widths[0] else {

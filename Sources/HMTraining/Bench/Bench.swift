@@ -37,7 +37,7 @@ public struct Bench {
         /// `finishGradients` ("solve", each rank its share) and the gathering of the ranks'
         /// shares, over the timed steps. (The key keeps its first client's name, the Fisher.)
         public var fisher_share: [String: Double]?
-        /// For an algorithm that times its own parts (`ddc`): each part's share of the step
+        /// For an algorithm that times its own parts (`partSeconds`): each part's share of the step
         /// (rank 0), over the timed steps of the best round.
         public var algorithm_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.

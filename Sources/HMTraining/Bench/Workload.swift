@@ -27,7 +27,7 @@ public struct Workload: Sendable {
     public var realData: Bool { layers[0].contains(":gaussian") }
 
     /// The run's configuration (Adam 1e-3, float32), with `algorithm` overridden if given and
-    /// `extra` settings of `train` on top (e.g. `ddc-split`); K applies only to algorithms that
+    /// `extra` settings of `train` on top (an algorithm's own options); K applies only to algorithms that
     /// draw importance samples, as in `train`.
     public func config(algorithm: AlgorithmName? = nil, data: String, extra: [(key: String, value: String)] = []) throws -> TrainingConfig {
         let a = algorithm ?? self.algorithm

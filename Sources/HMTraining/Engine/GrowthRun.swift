@@ -120,12 +120,9 @@ public struct GrowthRun {
     /// Mean log-likelihood of `held` under independent Bernoulli units at the training
     /// split's marginals (clamped to [1e-3, 1 − 1e-3], as the data layer's initial biases).
     static func independentLogLikelihood(train: Matrix, held: Matrix) -> Double {
-        let w = train.cols
-        var p = [Double](repeating: 0, count: w)
-        for r in 0..<train.rows { for j in 0..<w { p[j] += Double(train[r, j]) } }
-        p = p.map { min(max($0 / Double(max(train.rows, 1)), 1e-3), 1 - 1e-3) }
+        let p = TrainingRun.columnMoments(train).means.map { min(max(Double($0), 1e-3), 1 - 1e-3) }
         var total = 0.0
-        for r in 0..<held.rows { for j in 0..<w { total += held[r, j] > 0.5 ? log(p[j]) : log(1 - p[j]) } }
+        for r in 0..<held.rows { for j in 0..<held.cols { total += held[r, j] > 0.5 ? log(p[j]) : log(1 - p[j]) } }
         return total / Double(max(held.rows, 1))
     }
 }

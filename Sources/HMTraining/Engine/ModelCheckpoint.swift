@@ -38,6 +38,15 @@ public enum ModelCheckpoint {
     }
 
     /// The standardisation a checkpoint's model was trained with, if any.
+    /// The spike binning the checkpoint's run used (its recorded `bin-ms`, `window`, `stride`,
+    /// `valid-from`; the defaults where absent), so spike data is cut as in training.
+    public static func spikeBinning(_ checkpoint: Checkpoint) -> SpikeBinning {
+        let config = checkpoint.manifest.config
+        return SpikeBinning(binMs: config["bin-ms"]?.doubleValue ?? SpikeBinning().binMs,
+                            window: config["window"]?.intValue ?? SpikeBinning().window,
+                            stride: config["stride"]?.intValue, validFrom: config["valid-from"]?.doubleValue)
+    }
+
     public static func standardization(_ checkpoint: Checkpoint, width: Int) throws -> Standardization? {
         guard let m = checkpoint["data.mean"] else { return nil }
         guard let s = checkpoint["data.std"], m.shape == [width], s.shape == [width] else {
