@@ -21,6 +21,8 @@ public final class ImportanceSampler {
     public let logQ: DoubleBuffer
     public let logP: DoubleBuffer
     public private(set) var batch = 0
+    /// States that replace the recognition samples of some points (multilevel cues); nil: none.
+    public var clamp: WakeClamp?
 
     public init(machine: HelmholtzMachine, batch: Int, samples K: Int) {
         self.machine = machine
@@ -60,8 +62,10 @@ public final class ImportanceSampler {
             q.preactivation(input, into: qPre[l])
             q.sample(pre: qPre[l], every: every, into: h[l + 1], stream: stream,
                      tag: stream.tag(.recognition, layer: l), firstIndex: first)
+            clamp?.apply(layer: l + 1, to: h[l + 1], samples: K)
             q.score(pre: qPre[l], preEvery: every, value: h[l + 1], valueEvery: 1, rows: rows,
                     delta: withDeltas ? qDelta[l] : nil, logProb: logQ.pointer)
+            if withDeltas { clamp?.zeroRows(of: qDelta[l], samples: K) }
         }
         // Generative, downwards on the same samples: log p(h_L) + Σ_l log p(h_l | h_{l+1}).
         machine.prior.preactivation(nil, into: pPre[L])

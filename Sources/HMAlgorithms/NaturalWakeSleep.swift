@@ -78,7 +78,7 @@ public final class NaturalWakeSleep: TrainingAlgorithm {
     /// before the first `factorFisher`.
     public private(set) var statistics: FisherStatistics?
 
-    let sampler: ImportanceSampler
+    public let sampler: ImportanceSampler
     let sleeper: SleepPhase
     /// The world of the run (`prepare`); a world of one until then.
     var world = TrainingWorld(globalBatch: 0, globalDreams: 0)

@@ -45,6 +45,13 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var ddcFeatureType: DDCFeatureType = .sigmoid
     /// Active sampling: candidate fantasies per dream at most.
     public var activeTries = 1000
+    /// Multilevel cues (Ramos et al.): on, over how many epochs λ falls from 1 to 0, the
+    /// pyramid's pooling and binarization, and whether q learns the cue pairs too.
+    public var multilevel = false
+    public var multilevelEpochs = 10
+    public var multilevelPool: CuePool = .mean
+    public var multilevelBinarize: CueBinarization = .sample
+    public var multilevelRecognition = false
 
     public init() {}
 
@@ -63,6 +70,7 @@ public struct AlgorithmOptionField {
     public enum Value {
         case integer(WritableKeyPath<AlgorithmOptions, Int>, minimum: Int)
         case real(WritableKeyPath<AlgorithmOptions, Double>, expected: String, valid: (Double) -> Bool)
+        case flag(WritableKeyPath<AlgorithmOptions, Bool>)
         /// One of `names`: `write` sets it, `read` gives it back.
         case choice(names: [String], read: (AlgorithmOptions) -> String, write: (inout AlgorithmOptions, String) -> Void)
 
@@ -112,6 +120,16 @@ extension AlgorithmOptions {
                   value: .real(\.ddcRidge, expected: "a positive number", valid: { $0 > 0 })),
             .init(key: "ddc-split", help: "\(d): layer (default: each layer's gradient read out from its own features T_l) or paper (the log-partition part from T_{l+1}, as Vértes & Sahani).",
                   value: .choice(\.ddcSplit)),
+            .init(key: "multilevel", help: "Multi-level cues (Ramos, Sa-Couto & Wichert; ws, rws, nws, nrws; binary images): in the wake phase, with a probability λ falling from 1 to 0 over --multilevel-epochs, a point's hidden layers take its cue pyramid (2×2 poolings of the image) instead of recognition samples.",
+                  value: .flag(\.multilevel)),
+            .init(key: "multilevel-epochs", help: "--multilevel: epochs over which λ falls linearly from 1 to 0; plain training after (default 10).",
+                  value: .integer(\.multilevelEpochs, minimum: 0)),
+            .init(key: "multilevel-pool", help: "--multilevel: each level pools 2×2 blocks by their mean (default) or max (OR: thin strokes survive).",
+                  value: .choice(\.multilevelPool)),
+            .init(key: "multilevel-binarize", help: "--multilevel: a pooled level is made 0/1 by a Bernoulli draw of its value (sample, default) or at 0.5 (threshold).",
+                  value: .choice(\.multilevelBinarize)),
+            .init(key: "multilevel-recognition", help: "--multilevel: the recognition network learns the cue pairs q(c_{l+1} | c_l) of the clamped points too (default: it learns nothing from them).",
+                  value: .flag(\.multilevelRecognition)),
             .init(key: "ddc-feature-type", help: "\(d): the features T_l, sigmoid (default: σ(Uz + c)) or cosine (random Fourier features cos(Uz + c), c uniform on [0, 2π)).",
                   value: .choice(\.ddcFeatureType)),
         ]
@@ -123,9 +141,12 @@ extension AlgorithmOptions {
 public struct AlgorithmContext {
     public var data: Matrix?
     public var rule: PatternTest?
-    public init(data: Matrix? = nil, rule: PatternTest? = nil) {
+    /// Steps of one epoch (multilevel cues' schedule is in epochs).
+    public var stepsPerEpoch: Int
+    public init(data: Matrix? = nil, rule: PatternTest? = nil, stepsPerEpoch: Int = 1) {
         self.data = data
         self.rule = rule
+        self.stepsPerEpoch = stepsPerEpoch
     }
 }
 
@@ -143,15 +164,34 @@ public enum AlgorithmCatalog {
     }
 
     /// `batch` and `dreams` are one rank's largest share of a step. With a rule in `context`,
-    /// the algorithm is wrapped in active sampling.
+    /// the algorithm is wrapped in active sampling; with `multilevel`, in multilevel cues.
     public static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int,
                             context: AlgorithmContext = AlgorithmContext()) throws -> TrainingAlgorithm {
         let base = try make(o, machine: machine, batch: batch, dreams: dreams)
+        if o.multilevel {
+            if context.rule != nil { throw Unavailable(name: o.name, reason: "--multilevel and --active-sampling do not combine in this version") }
+            return try multilevel(o, around: base, batch: batch, stepsPerEpoch: context.stepsPerEpoch)
+        }
         guard let rule = context.rule else { return base }
         guard o.name == .ws || o.name == .rws, let data = context.data else {
             throw Unavailable(name: o.name, reason: "active sampling replaces the sleep phase of ws or rws; \(o.name.rawValue)'s sleep phase feeds more than the recognition gradient")
         }
         return ActiveSampling(inner: base, pool: data, batch: batch, dreams: dreams, rule: rule, tries: o.activeTries)
+    }
+
+    static func multilevel(_ o: AlgorithmOptions, around base: TrainingAlgorithm, batch: Int, stepsPerEpoch: Int) throws -> TrainingAlgorithm {
+        guard let inner = base as? WakeSampled else {
+            throw Unavailable(name: o.name, reason: "multilevel cues clamp the wake phase's samples of ws, rws, nws or nrws")
+        }
+        let model = inner.machine.model
+        if let kind = model.kinds.first(where: { $0 != .bernoulli }) {
+            throw Unavailable(name: o.name, reason: "multilevel cues are 0/1 images and their poolings: every layer must be bernoulli, and the model has a \(kind.rawValue) layer")
+        }
+        let shape = model.imageShape
+        let pyramid = CuePyramid(rows: shape[0], cols: shape[1], widths: Array(inner.machine.widths.dropFirst()),
+                                 pool: o.multilevelPool, binarization: o.multilevelBinarize)
+        return MultilevelCues(inner: inner, pyramid: pyramid, schedule: CueSchedule(steps: o.multilevelEpochs * stepsPerEpoch),
+                              trainRecognition: o.multilevelRecognition, batch: batch)
     }
 
     static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int) throws -> TrainingAlgorithm {

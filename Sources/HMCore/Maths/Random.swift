@@ -11,6 +11,8 @@ public enum Purpose: UInt32, Sendable {
     case generate = 6
     /// Active sampling's draws from its pool.
     case pool = 7
+    /// Multilevel cues: which points are clamped, and the cues' Bernoulli draws.
+    case cue = 8
 }
 
 /// Which network a layer belongs to, for the counter.

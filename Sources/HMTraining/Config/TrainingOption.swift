@@ -122,6 +122,8 @@ extension TrainingOption {
             return .int(f.key, (\TrainingConfig.algorithm).appending(path: path), minimum: minimum, help: f.help)
         case .real(let path, let expected, let valid):
             return .real(f.key, (\TrainingConfig.algorithm).appending(path: path), expected: expected, valid, help: f.help)
+        case .flag(let path):
+            return .flag(f.key, (\TrainingConfig.algorithm).appending(path: path), help: f.help)
         case .choice(let names, let read, let write):
             return TrainingOption(key: f.key, value: names.joined(separator: "|"), help: f.help, apply: { c, input, source in
                 guard let s = text(input), names.contains(s) else {

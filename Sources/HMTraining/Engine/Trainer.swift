@@ -72,12 +72,13 @@ public final class Trainer {
     /// What the catalog's algorithms take from the run: with `--active-sampling`, the
     /// training data as the first pool and the rule.
     static func context(_ config: TrainingConfig, train: Matrix) throws -> AlgorithmContext {
-        guard let spec = config.activeSampling else { return AlgorithmContext() }
+        let stepsPerEpoch = max(train.rows / config.batch, 1)
+        guard let spec = config.activeSampling else { return AlgorithmContext(stepsPerEpoch: stepsPerEpoch) }
         let rule: PatternRule
         do { rule = try PatternRule(spec: spec) } catch let e as DataError {
             throw ConfigError(path: "command line", field: "active-sampling", e.message)
         }
-        return AlgorithmContext(data: train, rule: rule.accepts)
+        return AlgorithmContext(data: train, rule: rule.accepts, stepsPerEpoch: stepsPerEpoch)
     }
 
     public init(config: TrainingConfig, machine: HelmholtzMachine, train: Matrix, comm: Communicator,
