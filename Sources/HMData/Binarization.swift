@@ -66,6 +66,6 @@ extension Dataset {
             self.split(split).map { binarization.apply(to: $0, width: width, split: split) }
         }
         return Dataset(name: name, imageShape: imageShape, train: apply(.train)!,
-                       valid: apply(.valid), test: apply(.test))
+                       valid: apply(.valid), test: apply(.test), labels: labels)
     }
 }

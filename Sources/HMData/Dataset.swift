@@ -17,9 +17,13 @@ public struct Dataset: Sendable {
     public let train: [Float]
     public let valid: [Float]?
     public let test: [Float]?
+    /// The class label of each example of a split, in the split's order, for the splits that
+    /// have them (`digits`, IDX label files beside the images); empty for unlabelled data
+    /// (`bars`, spikes). Labels are never trained on: the quality measures' classifier uses them.
+    public let labels: [Split: [Int]]
 
     public init(name: String, imageShape: ImageShape, train: [Float],
-                valid: [Float]? = nil, test: [Float]? = nil) {
+                valid: [Float]? = nil, test: [Float]? = nil, labels: [Split: [Int]] = [:]) {
         let width = imageShape.pixels
         precondition(width > 0, "Dataset \(name): empty image shape")
         for split in [train, valid ?? [], test ?? []] {
@@ -31,6 +35,11 @@ public struct Dataset: Sendable {
         self.train = train
         self.valid = valid
         self.test = test
+        self.labels = labels
+        for (split, values) in labels {
+            precondition(values.count == count(of: split),
+                         "Dataset \(name): \(values.count) \(split.rawValue) labels for \(count(of: split)) examples")
+        }
     }
 
     public var trainCount: Int { count(of: .train) }
@@ -61,6 +70,12 @@ public struct Dataset: Sendable {
         }
         return pixels
     }
+
+    /// The labels of `split`, or nil when that split has none.
+    public func labels(of split: Split) -> [Int]? { labels[split] }
+
+    /// Number of classes: one more than the largest label of any split; 0 when unlabelled.
+    public var classCount: Int { labels.values.compactMap { $0.max() }.max().map { $0 + 1 } ?? 0 }
 
     /// Whether every pixel of every split is exactly 0 or 1.
     public var isBinary: Bool {

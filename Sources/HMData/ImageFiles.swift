@@ -10,6 +10,7 @@ enum ImageFiles {
     ]
 
     /// A directory: each split is the one file whose name contains its marker; train is required.
+    /// Labels files of the splits (`LabelFiles`) come along when present.
     static func loadDirectory(_ path: String) throws -> Dataset {
         let names: [String]
         do {
@@ -40,19 +41,31 @@ enum ImageFiles {
             }
             return images.pixels
         }
+        let valid = try other(.valid), test = try other(.test)
+        var counts: [Dataset.Split: Int] = [.train: train.count]
+        if let valid { counts[.valid] = valid.count / train.width }
+        if let test { counts[.test] = test.count / train.width }
+        let labels = try LabelFiles.loadDirectory(path, names: names, counts: counts)
         return Dataset(name: (path as NSString).lastPathComponent, imageShape: train.imageShape,
-                       train: train.pixels, valid: try other(.valid), test: try other(.test))
+                       train: train.pixels, valid: valid, test: test, labels: labels)
     }
 
     /// One images file: all of it is train data, except that the last tenth (rounded down) is
     /// held out as the valid split, so training can still report a validation estimate.
-    /// There is no test split.
+    /// There is no test split. A labels file beside it (`LabelFiles.besideImagesFile`) is split
+    /// the same way.
     static func loadFile(_ path: String) throws -> Dataset {
         let images = try Images.read(path)
         let held = images.count / 10
-        let cut = (images.count - held) * images.width
+        let kept = images.count - held, cut = kept * images.width
+        var labels: [Dataset.Split: [Int]] = [:]
+        if let labelsPath = LabelFiles.besideImagesFile(path) {
+            let all = try LabelFiles.read(labelsPath, count: images.count)
+            labels[.train] = Array(all[..<kept])
+            if held > 0 { labels[.valid] = Array(all[kept...]) }
+        }
         return Dataset(name: (path as NSString).lastPathComponent, imageShape: images.imageShape,
                        train: Array(images.pixels[..<cut]),
-                       valid: held > 0 ? Array(images.pixels[cut...]) : nil)
+                       valid: held > 0 ? Array(images.pixels[cut...]) : nil, labels: labels)
     }
 }
