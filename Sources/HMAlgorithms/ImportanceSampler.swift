@@ -62,10 +62,17 @@ public final class ImportanceSampler {
             q.preactivation(input, into: qPre[l])
             q.sample(pre: qPre[l], every: every, into: h[l + 1], stream: stream,
                      tag: stream.tag(.recognition, layer: l), firstIndex: first)
-            clamp?.apply(layer: l + 1, to: h[l + 1], samples: K)
-            q.score(pre: qPre[l], preEvery: every, value: h[l + 1], valueEvery: 1, rows: rows,
-                    delta: withDeltas ? qDelta[l] : nil, logProb: logQ.pointer)
-            if withDeltas { clamp?.zeroRows(of: qDelta[l], samples: K) }
+            let delta = withDeltas ? qDelta[l] : nil
+            func score() {
+                q.score(pre: qPre[l], preEvery: every, value: h[l + 1], valueEvery: 1, rows: rows,
+                        delta: delta, logProb: logQ.pointer)
+            }
+            if let clamp {
+                clamp.apply(layer: l + 1, to: h[l + 1], samples: K)
+                clamp.score(layer: l + 1, samples: K, logQ: logQ, delta: delta, score)
+            } else {
+                score()
+            }
         }
         // Generative, downwards on the same samples: log p(h_L) + Σ_l log p(h_l | h_{l+1}).
         machine.prior.preactivation(nil, into: pPre[L])

@@ -30,14 +30,19 @@ public final class SleepPhase {
     /// Called after each layer of `dream` and of `accumulateRecognitionGradient`.
     public var progress: () -> Void = {}
 
-    /// Draws `count` dreams from p, top down.
-    public func dream(count: Int, stream: RandomStream, firstDream: Int) {
+    /// Draws `count` dreams from p, top down; with `top` ([count, w_L]), from those top states
+    /// instead of the prior's draws (goal-seeded dreams).
+    public func dream(count: Int, stream: RandomStream, firstDream: Int, top: Matrix? = nil) {
         let L = machine.depth
         for l in 0..<L { pPre[l].setRows(count) }
         for l in 0...L { dream[l].setRows(count) }
         machine.prior.preactivation(nil, into: pPre[L])
-        machine.prior.sample(pre: pPre[L], every: max(count, 1), into: dream[L], stream: stream,
-                             tag: stream.tag(.generative, layer: L), firstIndex: firstDream)
+        if let top {
+            dream[L].data.update(from: top.data, count: count * dream[L].cols)
+        } else {
+            machine.prior.sample(pre: pPre[L], every: max(count, 1), into: dream[L], stream: stream,
+                                 tag: stream.tag(.generative, layer: L), firstIndex: firstDream)
+        }
         for l in (0..<L).reversed() {
             machine.generative[l].preactivation(dream[l + 1], into: pPre[l])
             machine.generative[l].sample(pre: pPre[l], every: 1, into: dream[l], stream: stream,

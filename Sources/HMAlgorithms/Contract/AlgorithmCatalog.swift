@@ -52,6 +52,13 @@ public struct AlgorithmOptions: Sendable, Equatable {
     public var multilevelPool: CuePool = .mean
     public var multilevelBinarize: CueBinarization = .sample
     public var multilevelRecognition = false
+    /// Goal-seeded generation with cycle consistency (Li 2025): cycles per dream (nil: off),
+    /// the weights of the goal, latent and content terms, and how the dreams' goals are drawn.
+    public var goalCycles: Int?
+    public var goalWeight = 1.0
+    public var goalLatentWeight = 1.0
+    public var goalContentWeight = 1.0
+    public var goalDreams: GoalDreams = .uniform
 
     public init() {}
 
@@ -71,6 +78,8 @@ public struct AlgorithmOptionField {
         case integer(WritableKeyPath<AlgorithmOptions, Int>, minimum: Int)
         case real(WritableKeyPath<AlgorithmOptions, Double>, expected: String, valid: (Double) -> Bool)
         case flag(WritableKeyPath<AlgorithmOptions, Bool>)
+        /// Set only when given.
+        case optionalInteger(WritableKeyPath<AlgorithmOptions, Int?>, minimum: Int)
         /// One of `names`: `write` sets it, `read` gives it back.
         case choice(names: [String], read: (AlgorithmOptions) -> String, write: (inout AlgorithmOptions, String) -> Void)
 
@@ -130,6 +139,16 @@ extension AlgorithmOptions {
                   value: .choice(\.multilevelBinarize)),
             .init(key: "multilevel-recognition", help: "--multilevel: the recognition network learns the cue pairs q(c_{l+1} | c_l) of the clamped points too (default: it learns nothing from them).",
                   value: .flag(\.multilevelRecognition)),
+            .init(key: "goal-cycles", help: "Goal-seeded generation (Li 2025; ws or rws with a categorical top layer, the goal): the wake phase clamps the goal to the label, each dream starts from a goal g*, and N cycles (0: none) of recognition from the dream and generation from its latents and g* train the goal, latent and content terms.",
+                  value: .optionalInteger(\.goalCycles, minimum: 0)),
+            .init(key: "goal-weight", help: "--goal-cycles: weight of the goal term ∇ log q(g* | x̃) of every cycle (default 1).",
+                  value: .real(\.goalWeight, expected: "a number ≥ 0", valid: { $0 >= 0 })),
+            .init(key: "goal-latent-weight", help: "--goal-cycles: weight of the latent term, each layer's recognition from the recognised layer below against the dreamed state (default 1).",
+                  value: .real(\.goalLatentWeight, expected: "a number ≥ 0", valid: { $0 >= 0 })),
+            .init(key: "goal-content-weight", help: "--goal-cycles: weight of the content term ∇ log p(x̃ | ĥ_1), the reconstruction of a cycle's x̃ from its recognised latents (default 1).",
+                  value: .real(\.goalContentWeight, expected: "a number ≥ 0", valid: { $0 >= 0 })),
+            .init(key: "goal-dreams", help: "--goal-cycles: each dream's goal g* drawn uniformly (default) or from the prior p(g).",
+                  value: .choice(\.goalDreams)),
             .init(key: "ddc-feature-type", help: "\(d): the features T_l, sigmoid (default: σ(Uz + c)) or cosine (random Fourier features cos(Uz + c), c uniform on [0, 2π)).",
                   value: .choice(\.ddcFeatureType)),
         ]
@@ -168,6 +187,19 @@ public enum AlgorithmCatalog {
     public static func make(_ o: AlgorithmOptions, machine: HelmholtzMachine, batch: Int, dreams: Int,
                             context: AlgorithmContext = AlgorithmContext()) throws -> TrainingAlgorithm {
         let base = try make(o, machine: machine, batch: batch, dreams: dreams)
+        if let cycles = o.goalCycles {
+            guard let inner = base as? WakeSampled, o.name == .ws || o.name == .rws else {
+                throw Unavailable(name: o.name, reason: "goal-seeded generation replaces the sleep phase of ws or rws")
+            }
+            if o.multilevel || context.rule != nil {
+                throw Unavailable(name: o.name, reason: "--goal-cycles does not combine with --multilevel or --active-sampling in this version")
+            }
+            guard machine.model.kinds.last == .categorical else {
+                throw Unavailable(name: o.name, reason: "--goal-cycles needs a categorical goal layer on top (e.g. --layers 784,200,10:categorical); the top layer is \(machine.model.kinds.last!.rawValue)")
+            }
+            return GoalSeeded(inner: inner, cycles: cycles, goalWeight: o.goalWeight, latentWeight: o.goalLatentWeight,
+                              contentWeight: o.goalContentWeight, seeding: o.goalDreams, batch: batch, dreams: dreams)
+        }
         if o.multilevel {
             if context.rule != nil { throw Unavailable(name: o.name, reason: "--multilevel and --active-sampling do not combine in this version") }
             return try multilevel(o, around: base, batch: batch, stepsPerEpoch: context.stepsPerEpoch)

@@ -44,9 +44,10 @@ public struct Exchange {
 
     /// The machine's whole gradient buffer in two parts: the generative tensors (final after
     /// the wake phase, so they travel while the sleep phase runs), then the recognition ones.
-    public static func gradients(of machine: HelmholtzMachine) -> [Exchange] {
+    /// `terms`: how many mean gradients, each within the layers' bound, a step adds up.
+    public static func gradients(of machine: HelmholtzMachine, terms: Double = 1) -> [Exchange] {
         let store = machine.store, split = machine.recognitionOffset, g = store.gradients.data
-        let bound = machine.model.gradientBound
+        let bound = machine.model.gradientBound * terms
         return [
             Exchange(name: "generative gradient", payload: .floats(g, count: split), timing: .duringSleep, bound: bound,
                      label: { "gradient of \(store.tensorName(at: $0))" }),

@@ -17,6 +17,9 @@ public struct StepShare {
     /// of the wake gradients along while the sleep phase computes (MPI progresses a
     /// collective only inside MPI calls).
     public var progress: () -> Void = {}
+    /// The label of each point of x where the data has labels and the point's is given, −1
+    /// where it is not; nil: no labels (goal-seeded generation clamps its goal to them).
+    public var labels: [Int]?
 
     public init(x: Matrix, firstExample: Int, globalBatch: Int, dreams: Int, firstDream: Int,
                 globalDreams: Int, step: Int, seed: UInt64) {

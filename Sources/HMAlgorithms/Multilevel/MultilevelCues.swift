@@ -34,8 +34,7 @@ public struct CueSchedule: Sendable, Equatable {
 ///
 /// λ is a function of the step and the draws are keyed by (step, point), so there is no state:
 /// a resumed run and any world size clamp the same points to the same cues. The wake bound
-/// of a clamped point is log p(x, c) − log q(c | x): not a bound, so the logged `wake_bound`
-/// mixes both while λ > 0.
+/// of a clamped point is log p(x, c), a looser bound than the others' while λ > 0.
 public final class MultilevelCues: TrainingAlgorithm {
     let inner: WakeSampled
     public var machine: HelmholtzMachine { inner.machine }
@@ -94,7 +93,7 @@ public final class MultilevelCues: TrainingAlgorithm {
             m.setRows(B)
             for (i, b) in points.enumerated() { m.row(b).update(from: cues[l].row(i), count: m.cols) }
         }
-        inner.sampler.clamp = WakeClamp(clamped: clamped, states: states)
+        inner.sampler.clamp = WakeClamp(clamped: clamped, states: states, recognitionLearns: false)
         let bound = inner.wake(s)
         inner.sampler.clamp = nil
         if trainRecognition && !points.isEmpty { accumulateRecognitionOnCues(count: points.count, weight: 1 / Float(s.globalBatch)) }

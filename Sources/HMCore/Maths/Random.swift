@@ -13,6 +13,8 @@ public enum Purpose: UInt32, Sendable {
     case pool = 7
     /// Multilevel cues: which points are clamped, and the cues' Bernoulli draws.
     case cue = 8
+    /// Goal-seeded generation: the dreams' goals, the cycles' draws, which points are labelled.
+    case goal = 9
 }
 
 /// Which network a layer belongs to, for the counter.

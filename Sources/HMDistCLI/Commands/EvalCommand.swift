@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("fit-recognition"), help: "First fit the recognition network to the frozen generative model by this many sleep steps (for ddc, which trains none; the estimate is a lower bound).") var fitRecognition: Int?
     @Option(name: .customLong("fit-dreams"), help: "Dreams per step of --fit-recognition.") var fitDreams = 100
     @Option(name: .customLong("fit-lr"), help: "Adam learning rate of --fit-recognition.") var fitLR: Float = 1e-3
+    @Flag(name: .customLong("goal-accuracy"), help: "Also the accuracy of q(g | x) against the split's labels (a categorical goal layer on top).") var goalAccuracy = false
     @Option(help: "Threads, each scoring its share of the points.") var threads = 1
     @Flag(help: "One JSON object on stdout.") var json = false
 
@@ -74,6 +75,7 @@ struct EvalCommand: ParsableCommand {
                 if !freeEnergy { free = nil }
             }
             let freeMean = free.map { $0.reduce(0, +) / Double(max(count, 1)) }
+            let goal = try goalAccuracy ? Self.accuracyOfGoals(machine, x, dataset: dataset, split: split, spec: spec, seed: seed) : nil
             let discrepancy = try mmd.map { try Self.mmd(machine, x, samples: $0, seed: seed) }
             let mean = lls.reduce(0, +) / Double(max(count, 1))
             let sd = (lls.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
@@ -93,6 +95,7 @@ struct EvalCommand: ParsableCommand {
                     record["recognition_fit_log_q"] = fittedLogQ
                 }
                 if let dataUnits { record["log_likelihood_data_units"] = dataUnits }
+                if let goal { record["goal_accuracy"] = goal }
                 if let free, let freeMean {
                     record["free_energy"] = freeMean
                     let sd = (free.map { ($0 - freeMean) * ($0 - freeMean) }.reduce(0, +) / Double(max(count - 1, 1))).squareRoot()
@@ -109,6 +112,7 @@ struct EvalCommand: ParsableCommand {
                 let how = exact ? "exact" : "importance-sampled, K = \(samples)" + (fittedLogQ == nil ? "" : ", q fitted by \(fitRecognition!) sleep steps: a lower bound")
                 print(String(format: "log-likelihood: %.4f nats per data point (± %.4f s.e.; %@; %d points of the %@ split of %@; step %d; %.1f s)",
                              mean, sd / Double(max(count, 1)).squareRoot(), how, count, split, spec, ckpt.manifest.step, seconds))
+                if let goal { print(String(format: "goal accuracy: %.4f (argmax of q(g | x) against the %@ labels, K = 100)", goal, split)) }
                 if let dataUnits { print(String(format: "standardised data: %.4f nats per data point in the data's own units", dataUnits)) }
                 if let freeMean {
                     print(String(format: "free energy: %.4f nats per data point (E_q[log q − log p(x, h)], K = %d samples per point; ≥ −log p(x))", freeMean, samples))
@@ -166,5 +170,19 @@ func reportingErrors(_ command: String, _ body: () throws -> Void) throws {
     do { try body() } catch let e as ExitCode { throw e } catch {
         FileHandle.standardError.write(Data("hm-dist \(command): error: \(error)\n".utf8))
         throw ExitCode.failure
+    }
+
+}
+
+extension EvalCommand {
+    /// The accuracy of q(g | x) on the first `x.rows` points of the split (K = 100 samples).
+    static func accuracyOfGoals(_ machine: HelmholtzMachine, _ x: Matrix, dataset: Dataset, split: String, spec: String, seed: UInt64) throws -> Double {
+        guard machine.model.kinds.last == .categorical else {
+            throw ConfigError(path: "command line", field: "goal-accuracy", "the model's top layer is \(machine.model.kinds.last!.rawValue): expected a categorical goal layer")
+        }
+        guard let s = Dataset.Split(rawValue: split), let labels = dataset.labels(of: s) else {
+            throw ConfigError(path: spec, field: "goal-accuracy", "the \(split) split has no labels: expected an IDX file whose name contains labels beside its images")
+        }
+        return GoalPosterior(samples: 100, seed: seed).accuracy(machine, data: x, labels: Array(labels.prefix(x.rows)))
     }
 }

@@ -21,6 +21,7 @@ struct SampleCommand: ParsableCommand {
     @Flag(help: "One JSON object on stdout (count, and with --rule: accepted_fraction, distinct, distinct_accepted, well_formed, kl_from_uniform).") var json = false
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
     @Option(help: "Pixels per model pixel.") var scale = 3
+    @Option(help: "Goal-seeded samples (a categorical top layer): the top clamped to goal K, or `all`: --count samples of each goal, one row per goal.") var goal: String?
     @Flag(help: "Show draws of x instead of E[x | h1] (binary data: p(x = 1 | h1); Gaussian: the means).") var binary = false
 
     func run() throws {
@@ -39,8 +40,10 @@ struct SampleCommand: ParsableCommand {
             let stored = try CheckpointReader.load(checkpoint)
             let machine = try ModelCheckpoint.machine(from: stored)
             let shape = (rows: machine.model.imageShape[0], cols: machine.model.imageShape[1])
+            let goals = try goalStates(machine)
+            let count = goals?.rows ?? self.count
             let sleep = SleepPhase(machine: machine, dreams: count)
-            sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: 0)
+            sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: 0, top: goals)
             let pixels = Matrix(rows: count, cols: machine.widths[0])
             let draws = binary || visible == "sample" || (format == "text" && visible == nil)
             if draws { pixels.copy(from: sleep.dream[0]) } else { machine.generative[0].mean(pre: sleep.pPre[0], into: pixels) }
@@ -53,7 +56,7 @@ struct SampleCommand: ParsableCommand {
                 let s = try ModelCheckpoint.standardization(stored, width: machine.widths[0])
                 tiles = tiles.map { (s?.invert($0) ?? $0).map { min(max($0, 0), 1) } }
             }
-            var record: [String: Any] = ["count": count, "visible": draws ? "sample" : visible ?? "mean"]
+            var record: [String: Any] = ["count": count, "goal": goal ?? NSNull(), "visible": draws ? "sample" : visible ?? "mean"]
             let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
             var score: RuleScore?
             if let patternRule {
@@ -76,7 +79,7 @@ struct SampleCommand: ParsableCommand {
                 let array = binaryValues ? IDXArray(shape: shapeOut, uint8: values.map { UInt8($0) }) : IDXArray(shape: shapeOut, float32: values)
                 try array.write(to: out)
             } else if let out {
-                try PNG.write(PNG.tile(tiles, rows: shape.rows, columns: shape.cols, scale: scale), to: out)
+                try PNG.write(PNG.tile(tiles, rows: shape.rows, columns: shape.cols, gridColumns: goal == "all" ? self.count : nil, scale: scale), to: out)
             }
             if json {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
@@ -92,5 +95,22 @@ struct SampleCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// The top states of `--goal`: one-hot rows of goal K (`count` of them), or `count` of each
+    /// goal in turn (`all`); nil without `--goal`.
+    func goalStates(_ machine: HelmholtzMachine) throws -> Matrix? {
+        guard let goal else { return nil }
+        let L = machine.depth, G = machine.widths[L]
+        guard machine.model.kinds[L] == .categorical else {
+            throw ConfigError(path: checkpoint, field: "goal", "the model's top layer is \(machine.model.kinds[L].rawValue): --goal needs a categorical goal layer on top")
+        }
+        let chosen: [Int]
+        if goal == "all" { chosen = Array(0..<G) } else if let k = Int(goal), (0..<G).contains(k) { chosen = [k] } else {
+            throw ConfigError(path: "command line", field: "goal", "expected a goal 0…\(G - 1) or all, found \(goal)")
+        }
+        let top = Matrix(rows: chosen.count * count, cols: G)
+        for (i, k) in chosen.enumerated() { for d in 0..<count { top[i * count + d, k] = 1 } }
+        return top
     }
 }

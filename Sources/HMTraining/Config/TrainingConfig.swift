@@ -57,6 +57,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var grow = false
     public var growUnits = 1
     public var growThreshold = 0.01
+    /// With `--goal-cycles`: the fraction of training examples whose labels are used.
+    public var labelledFraction = 1.0
     public var ranks = 1
     public var threads = 1
     /// World-size-independent results: exact fixed-point sums over fixed micro-blocks.
@@ -76,7 +78,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
     public static let trajectoryKeys = ["data", "binarize", "standardize", "bin-ms", "window", "stride", "valid-from", "batch", "dreams",
                                         "optimizer", "lr", "momentum", "seed", "reproducible", "init-from", "active-sampling",
-                                        "grow", "grow-units", "grow-threshold"] + AlgorithmOptions.fields.map(\.key)
+                                        "grow", "grow-units", "grow-threshold", "labelled-fraction"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}
 

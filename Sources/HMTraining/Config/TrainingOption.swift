@@ -68,11 +68,13 @@ extension TrainingOption {
         }, render: { $0[keyPath: path] })
     }
 
-    /// An optional integer (set only when given), of at least 1.
-    static func count(_ key: String, _ path: WritableKeyPath<TrainingConfig, Int?>, help: String) -> TrainingOption {
+    /// An optional integer (set only when given), of at least `minimum`.
+    static func count(_ key: String, _ path: WritableKeyPath<TrainingConfig, Int?>, minimum: Int = 1, help: String) -> TrainingOption {
         TrainingOption(key: key, value: "N", help: help, apply: { c, input, source in
             guard let v = integer(input) else { throw ConfigError(path: source, field: key, "expected an integer, found \(shown(input))") }
-            guard v >= 1 else { throw ConfigError(path: source, field: key, "expected a positive integer, found \(v)") }
+            guard v >= minimum else {
+                throw ConfigError(path: source, field: key, minimum == 1 ? "expected a positive integer, found \(v)" : "expected an integer ≥ \(minimum), found \(v)")
+            }
             c[keyPath: path] = v
         }, render: { $0[keyPath: path] })
     }
@@ -122,6 +124,8 @@ extension TrainingOption {
             return .int(f.key, (\TrainingConfig.algorithm).appending(path: path), minimum: minimum, help: f.help)
         case .real(let path, let expected, let valid):
             return .real(f.key, (\TrainingConfig.algorithm).appending(path: path), expected: expected, valid, help: f.help)
+        case .optionalInteger(let path, let minimum):
+            return .count(f.key, (\TrainingConfig.algorithm).appending(path: path), minimum: minimum, help: f.help)
         case .flag(let path):
             return .flag(f.key, (\TrainingConfig.algorithm).appending(path: path), help: f.help)
         case .choice(let names, let read, let write):

@@ -36,6 +36,7 @@ public enum TrainingOptions {
         .flag("grow", \.grow, help: "Grow the top layer (de Sa et al. 1997): stages of --grow-units more units, each trained for the run's steps, kept while the held-out estimate gains more than --grow-threshold; the top width of --layers is the most. Needs --run-dir."),
         .int("grow-units", \.growUnits, minimum: 1, help: "Units added per growth stage (default 1)."),
         .real("grow-threshold", \.growThreshold, expected: "a number ≥ 0", { $0 >= 0 }, help: "Least gain of the held-out log-likelihood, nats per point, for a stage's units to be kept (default 0.01)."),
+        .real("labelled-fraction", \.labelledFraction, expected: "a number in [0, 1]", { (0...1).contains($0) }, help: "--goal-cycles: the fraction of training examples whose labels clamp the goal (semi-supervised; default 1); the others infer it."),
         .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
         .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),
         .flag("reproducible", \.reproducible, help: "World-size-independent results, bit for bit (exact fixed-point sums)."),

@@ -21,6 +21,8 @@ public final class Trainer {
     public let comm: Communicator
     public let fault: FaultInjection?
     let train: Matrix
+    /// Each training example's label (−1: not given), when the algorithm takes them.
+    let labels: [Int]?
     let x: Matrix
     let reducer: Reducer
     let segments = SegmentGather()
@@ -81,7 +83,7 @@ public final class Trainer {
         return AlgorithmContext(data: train, rule: rule.accepts, stepsPerEpoch: stepsPerEpoch)
     }
 
-    public init(config: TrainingConfig, machine: HelmholtzMachine, train: Matrix, comm: Communicator,
+    public init(config: TrainingConfig, machine: HelmholtzMachine, train: Matrix, labels: [Int]? = nil, comm: Communicator,
                 fault: FaultInjection? = nil, algorithm make: AlgorithmFactory? = nil) throws {
         guard config.batch <= train.rows else {
             throw ConfigError(path: config.data, field: "batch", "the global batch \(config.batch) is larger than the \(train.rows) training examples")
@@ -102,6 +104,7 @@ public final class Trainer {
         self.config = config
         self.machine = machine
         self.train = train
+        self.labels = labels
         self.comm = comm
         self.fault = fault
         let localBatch = (config.batch + comm.size - 1) / comm.size
@@ -187,8 +190,10 @@ public final class Trainer {
         let first = (step % stepsPerEpoch) * config.batch
         x.setRows(examples.count)
         for (r, i) in examples.enumerated() { x.row(r).update(from: train.row(order[first + i]), count: x.cols) }
-        return StepShare(x: x, firstExample: examples.lowerBound, globalBatch: config.batch, dreams: dreams.count,
-                         firstDream: dreams.lowerBound, globalDreams: config.dreams, step: step, seed: config.seed)
+        var share = StepShare(x: x, firstExample: examples.lowerBound, globalBatch: config.batch, dreams: dreams.count,
+                              firstDream: dreams.lowerBound, globalDreams: config.dreams, step: step, seed: config.seed)
+        share.labels = labels.map { y in examples.map { y[order[first + $0]] } }
+        return share
     }
 
     /// An algorithm's or a reducer's own failure, tied to the step.

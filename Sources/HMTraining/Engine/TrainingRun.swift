@@ -84,7 +84,8 @@ public struct TrainingRun {
         }
         try comm.broadcast(UnsafeMutableRawPointer(machine.store.values.data),
                            bytes: machine.store.count * MemoryLayout<Float>.stride, root: 0)
-        let trainer = try Trainer(config: config, machine: machine, train: train, comm: comm, fault: fault, algorithm: makeAlgorithm)
+        let trainer = try Trainer(config: config, machine: machine, train: train, labels: self.data.trainLabels, comm: comm,
+                                  fault: fault, algorithm: makeAlgorithm)
 
         let runDir = try config.runDir.map(RunDirectory.init)
         let resumed = try resume(trainer, runDir: runDir)
