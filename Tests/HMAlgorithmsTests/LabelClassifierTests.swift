@@ -25,7 +25,8 @@ import Testing
         stream.normals(tag: 0, index: 0, into: c.parameters.data, count: c.parameters.count)
         let gradient = Matrix(rows: 1, cols: c.parameters.count)
         c.logLikelihood(x, labels: labels, gradient: gradient)
-        let h: Float = 1e-2
+        // A small step, so that no ReLU input crosses zero between the two evaluations.
+        let h: Float = 1e-3
         for i in 0..<c.parameters.count {
             let p = c.parameters.data + i, saved = p.pointee
             p.pointee = saved + h
@@ -34,7 +35,7 @@ import Testing
             let down = c.logLikelihood(x, labels: labels, gradient: nil)
             p.pointee = saved
             let numeric = (up - down) / (2 * Double(h))
-            #expect(abs(numeric - Double(gradient.data[i])) < 2e-3 * max(1, abs(numeric)), "parameter \(i): \(gradient.data[i]) vs \(numeric)")
+            #expect(abs(numeric - Double(gradient.data[i])) < 5e-3 * max(1, abs(numeric)), "parameter \(i): \(gradient.data[i]) vs \(numeric)")
         }
     }
 

@@ -26,7 +26,7 @@ public struct ClassifierTraining: Sendable {
         precondition(epochs >= 0 && batchSize > 0 && learningRate > 0, "epochs \(epochs), batch \(batchSize), rate \(learningRate)")
         classifier.initialize(seed: seed)
         let adam = Adam(count: classifier.parameters.count, learningRate: learningRate)
-        let gradient = Matrix(rows: 1, cols: classifier.parameters.count)
+        let gradient = classifier.store.gradients
         let batch = Matrix(rows: min(batchSize, x.rows), cols: x.cols)
         var history: [Double] = []
         for epoch in 0..<epochs {

@@ -5,24 +5,18 @@ import HMCore
 /// (`SampleQuality`): with no hidden layer, softmax regression, p(y | x) = softmax(W x + b);
 /// with H hidden units, one ReLU layer first, h = max(0, W₁ x + b₁), p(y | x) = softmax(W₂ h + b₂).
 ///
-/// All parameters live in one flat buffer (`parameters`), in the order of `entries`, so that
-/// one Adam step updates them all and the file holds them as they are. Weights are
-/// [out × in], as the Helmholtz machine's layers store them.
+/// All parameters live in one `ParameterStore` (`classifier.<layer>.weight` [out × in], as the
+/// Helmholtz machine's layers store them, and `classifier.<layer>.bias`), so that one Adam step
+/// updates them all and the file holds them as they are; its gradient buffer takes the
+/// training gradient.
 public final class LabelClassifier: @unchecked Sendable {
-    /// One named tensor of the parameter buffer.
-    public struct Entry: Sendable {
-        public let name: String
-        public let shape: [Int]
-        public let offset: Int
-        public var count: Int { shape.reduce(1, *) }
-    }
-
     public let width: Int
     public let classes: Int
     /// Hidden units; 0 is softmax regression.
     public let hidden: Int
-    public let entries: [Entry]
-    public let parameters: Matrix
+    public let store: ParameterStore
+    public var parameters: Matrix { store.values }
+    public var entries: [ParameterStore.Entry] { store.entries }
 
     /// A classifier with zero parameters (load them, or `initialize`).
     public init(width: Int, classes: Int, hidden: Int = 0) {
@@ -31,15 +25,9 @@ public final class LabelClassifier: @unchecked Sendable {
         self.classes = classes
         self.hidden = hidden
         let layers = hidden == 0 ? [(classes, width)] : [(hidden, width), (classes, hidden)]
-        var entries: [Entry] = [], offset = 0
-        for (i, (out, inputs)) in layers.enumerated() {
-            entries.append(Entry(name: "classifier.\(i).weight", shape: [out, inputs], offset: offset))
-            offset += out * inputs
-            entries.append(Entry(name: "classifier.\(i).bias", shape: [out], offset: offset))
-            offset += out
-        }
-        self.entries = entries
-        parameters = Matrix(rows: 1, cols: offset)
+        store = ParameterStore(layers.enumerated().flatMap { i, shape in
+            [("classifier.\(i).weight", [shape.0, shape.1]), ("classifier.\(i).bias", [shape.0])]
+        })
     }
 
     /// Weights drawn N(0, 2 / inputs) (He et al. 2015) for the hidden layer, zero for the
@@ -58,12 +46,10 @@ public final class LabelClassifier: @unchecked Sendable {
         }
     }
 
-    var weightEntries: [Entry] { entries.filter { $0.shape.count == 2 } }
+    var weightEntries: [ParameterStore.Entry] { entries.filter { $0.shape.count == 2 } }
 
     /// A view of one layer's weight or bias inside `buffer` (the parameters or a gradient).
-    func view(_ entry: Entry, in buffer: Matrix) -> Matrix {
-        Matrix(view: buffer.data + entry.offset, rows: entry.shape[0], cols: entry.shape.count == 2 ? entry.shape[1] : 1, owner: buffer)
-    }
+    func view(_ entry: ParameterStore.Entry, in buffer: Matrix) -> Matrix { store.view(entry.name, in: buffer) }
 
     /// p(y | x) of each row of `x` (n × width) as an n × classes matrix.
     public func probabilities(_ x: Matrix) -> Matrix {
