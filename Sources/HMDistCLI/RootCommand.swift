@@ -11,6 +11,7 @@ public struct HMDist: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             SampleCommand.self,
+            ClassifierCommand.self,
             InspectCommand.self,
             ExportCommand.self,
             BenchCommand.self,

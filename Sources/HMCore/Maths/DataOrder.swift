@@ -1,5 +1,3 @@
-import HMCore
-
 /// The order in which an epoch visits the training set: a function of (seed, epoch) alone
 /// (docs/training.md), so every rank, a resumed run and a run on another world size agree.
 public enum DataOrder {
