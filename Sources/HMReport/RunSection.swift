@@ -87,7 +87,7 @@ enum RunSection {
     static func logs(_ run: RunSnapshot) -> String {
         var out = ""
         if let log = run.runInfo?["algorithm_log"] as? String, !log.isEmpty {
-            out += "<h3>Algorithm log</h3>\n<pre>\(HTML.escape(log))</pre>\n"
+            out += "<h3>Algorithm log</h3>\n<pre>\(HTML.escape(log.replacingOccurrences(of: "; ", with: ";\n")))</pre>\n"
         }
         let growth = run.metrics.records.filter { $0["grow_stage"] != nil }
         if !growth.isEmpty || run.growthText != nil {
