@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "HMTestSupport", path: "Tests/HMTestSupport"),
         .testTarget(name: "HMCommTests", dependencies: ["HMComm", "HMTestSupport"]),
         .testTarget(name: "HMTrainingTests", dependencies: ["HMTraining", "HMAlgorithms", "HMCore", "HMComm", "HMCheckpoint", "HMData", "HMTestSupport"]),
-        .testTarget(name: "HMReportTests", dependencies: ["HMReport", "HMTraining", "HMCheckpoint", "HMTestSupport"]),
+        .testTarget(name: "HMReportTests", dependencies: ["HMReport", "HMTraining", "HMCheckpoint", "HMComm", "HMTestSupport"]),
         .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMReport", "HMTraining", "HMPlatform", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
