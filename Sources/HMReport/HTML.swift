@@ -17,10 +17,11 @@ public enum HTML {
         return out
     }
 
-    /// A table: a header row and rows of already-escaped cells.
+    /// A table: a header row (none when empty) and rows of already-escaped cells.
     public static func table(_ header: [String], _ rows: [[String]], class name: String = "") -> String {
-        var out = "<table\(name.isEmpty ? "" : " class=\"\(name)\"")><thead><tr>"
-        out += header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        var out = "<table\(name.isEmpty ? "" : " class=\"\(name)\"")>"
+        if !header.isEmpty { out += "<thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>" }
+        out += "<tbody>"
         for row in rows { out += "<tr>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>" }
         return out + "</tbody></table>\n"
     }

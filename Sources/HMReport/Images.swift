@@ -60,7 +60,7 @@ public enum Images {
                 return f.map { grey($0, m) }
             }
             return PNG.tile(tiles, rows: shape[0], columns: shape[1],
-                            scale: scale(shape, target: style == .images ? 40 : 30))
+                            scale: scale(shape, target: style == .images ? 40 : 64))
         case .heatMap:
             let m = max(fields.flatMap { $0.map(abs) }.max() ?? 0, 1e-12)
             let width = fields.first?.count ?? 1

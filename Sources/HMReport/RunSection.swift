@@ -41,7 +41,7 @@ enum RunSection {
         if let algorithm = (info["algorithm"] as? String) ?? run.newest?.manifest.config["algorithm"]?.stringValue {
             rows.append(["algorithm", HTML.escape(algorithm)])
         }
-        return HTML.table(["", ""], rows, class: "facts")
+        return HTML.table([], rows, class: "facts")
     }
 
     static func pictures(_ run: RunSnapshot, index: Int) -> String {
