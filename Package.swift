@@ -10,6 +10,8 @@ import PackageDescription
 ///   HMPlatform    the machine: OpenBLAS kernel choice and its check, CPU features
 ///   HMTraining    the engine: typed config and its options, the step loop for any algorithm,
 ///                 reducers, sharded save and resume, preemption, metrics, bench workloads
+///   HMReport      `hm-dist report`: a run directory read back into one self-contained HTML page
+///                 (SVG curves, PNG images); depends on the engine, which calls it only through a hook
 ///   HMDistCLI     the command line: argument parsing, printing, the commands
 let vectorFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]
 
@@ -43,8 +45,9 @@ let package = Package(
             "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMPlatform", "CKernels",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "HMReport", dependencies: ["HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMTraining", "CZlib"]),
         .target(name: "HMDistCLI", dependencies: [
-            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMPlatform", "HMTraining", "CZlib",
+            "HMCore", "HMAlgorithms", "HMData", "HMCheckpoint", "HMComm", "HMPlatform", "HMTraining", "HMReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hm-dist", dependencies: ["HMDistCLI", "HMPlatform"]),
@@ -55,7 +58,8 @@ let package = Package(
         .target(name: "HMTestSupport", path: "Tests/HMTestSupport"),
         .testTarget(name: "HMCommTests", dependencies: ["HMComm", "HMTestSupport"]),
         .testTarget(name: "HMTrainingTests", dependencies: ["HMTraining", "HMAlgorithms", "HMCore", "HMComm", "HMCheckpoint", "HMData", "HMTestSupport"]),
-        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMTraining", "HMPlatform", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
+        .testTarget(name: "HMReportTests", dependencies: ["HMReport", "HMTraining", "HMCheckpoint", "HMComm", "HMTestSupport"]),
+        .testTarget(name: "HMDistCLITests", dependencies: ["HMDistCLI", "HMReport", "HMTraining", "HMPlatform", "HMCore", "HMData", "HMCheckpoint", "HMTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

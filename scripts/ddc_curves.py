@@ -12,7 +12,36 @@ import json
 import math
 import sys
 
-from plot_curves import panel
+# The palette of `hm-dist report` (Okabe–Ito, safe for colour-blind readers).
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+
+def panel(x0, series, key, title, xlabel, lo, hi, yfmt=".0f"):
+    w, h, left, top = 420, 300, 60, 30
+    xs = [p[key] for _, pts in series for p in pts]
+    xmax = max(xs) * 1.02
+    out = [f'<g transform="translate({x0},0)">',
+           f'<text x="{left + w / 2}" y="18" text-anchor="middle" font-size="14">{title}</text>',
+           f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#444"/>']
+    for i in range(6):
+        v = lo + (hi - lo) * i / 5
+        y = top + h - h * i / 5
+        out.append(f'<line x1="{left}" x2="{left + w}" y1="{y}" y2="{y}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{v:{yfmt}}</text>')
+    for i in range(6):
+        v = xmax * i / 5
+        x = left + w * i / 5
+        out.append(f'<text x="{x}" y="{top + h + 16}" text-anchor="middle" font-size="11">{v:.0f}</text>')
+    out.append(f'<text x="{left + w / 2}" y="{top + h + 34}" text-anchor="middle" font-size="12">{xlabel}</text>')
+    for k, (label, pts) in enumerate(series):
+        c = COLORS[k % len(COLORS)]
+        coords = " ".join(f"{left + w * p[key] / xmax:.1f},{top + h - h * (p[2] - lo) / (hi - lo):.1f}" for p in pts)
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{c}" stroke-width="2"/>')
+        for p in pts:
+            out.append(f'<circle cx="{left + w * p[key] / xmax:.1f}" cy="{top + h - h * (p[2] - lo) / (hi - lo):.1f}" r="2.5" fill="{c}"/>')
+        out.append(f'<text x="{left + 10}" y="{top + 18 + 16 * k}" font-size="12" fill="{c}">{label}</text>')
+    out.append("</g>")
+    return out
 
 
 def main():

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages hm-dist builds against (Debian/Ubuntu), if any is missing.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libzstd-dev zstd libopenblas-dev pkg-config zlib1g-dev)
+# chromium: the test that opens `hm-dist report`'s page in a real (headless) browser.
+packages=(libopenmpi-dev openmpi-bin libzstd-dev zstd libopenblas-dev pkg-config zlib1g-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

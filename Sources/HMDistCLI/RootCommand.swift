@@ -16,6 +16,7 @@ public struct HMDist: ParsableCommand {
             ExportCommand.self,
             BenchCommand.self,
             PatternsCommand.self,
+            ReportCommand.self,
             SpikesSynthCommand.self,
             CheckBLASCommand.self,
             CheckCommCommand.self,

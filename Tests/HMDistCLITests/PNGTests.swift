@@ -1,7 +1,7 @@
 import CZlib
 import Foundation
 import Testing
-@testable import HMDistCLI
+@testable import HMReport
 
 @Suite struct PNGTests {
     struct Chunk {

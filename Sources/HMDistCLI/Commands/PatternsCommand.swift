@@ -5,6 +5,7 @@ import HMCheckpoint
 import HMCore
 import HMData
 import HMTraining
+import HMReport
 
 /// `hm-dist patterns`: the firing pattern each hidden unit stands for (de Sa et al. 1997), its
 /// prior probability, and where in the recording the recognition network turns it on.

@@ -5,6 +5,7 @@ import HMCheckpoint
 import HMCore
 import HMData
 import HMTraining
+import HMReport
 
 /// `hm-dist sample`: a PNG grid of what a stored model generates. Each tile is a dream
 /// (h_L ~ p(h_L), then h_l ~ p(h_l | h_{l+1}) down to h_1) shown as p(x = 1 | h_1), or as
@@ -42,20 +43,9 @@ struct SampleCommand: ParsableCommand {
             let shape = (rows: machine.model.imageShape[0], cols: machine.model.imageShape[1])
             let goals = try goalStates(machine)
             let count = goals?.rows ?? self.count
-            let sleep = SleepPhase(machine: machine, dreams: count)
-            sleep.dream(count: count, stream: RandomStream(key: seed, purpose: .generate, step: 0), firstDream: 0, top: goals)
-            let pixels = Matrix(rows: count, cols: machine.widths[0])
             let draws = binary || visible == "sample" || (format == "text" && visible == nil)
-            if draws { pixels.copy(from: sleep.dream[0]) } else { machine.generative[0].mean(pre: sleep.pPre[0], into: pixels) }
-            // ±1 units back to 0/1 draws and probabilities of 1.
-            let kind = machine.model.layers[0].kind
-            var tiles = (0..<count).map { kind.decode(Array(UnsafeBufferPointer(start: pixels.row($0), count: pixels.cols))) }
-            if visible == "threshold" { tiles = tiles.map { $0.map { $0 > 0.5 ? 1 : 0 } } }
-            // Real-valued observations: back to the data's units, then clamped to the grey levels [0, 1].
-            if machine.model.layers[0].kind.isContinuous {
-                let s = try ModelCheckpoint.standardization(stored, width: machine.widths[0])
-                tiles = tiles.map { (s?.invert($0) ?? $0).map { min(max($0, 0), 1) } }
-            }
+            let tiles = try Dreams.tiles(machine, checkpoint: stored, count: count, seed: seed, draws: draws,
+                                         threshold: visible == "threshold", top: goals)
             var record: [String: Any] = ["count": count, "goal": goal ?? NSNull(), "visible": draws ? "sample" : visible ?? "mean"]
             let strings = tiles.map { String($0.map { $0 > 0.5 ? "1" : "0" }) }
             var score: RuleScore?

@@ -3,6 +3,7 @@ import CKernels
 import Foundation
 import HMComm
 import HMPlatform
+import HMReport
 import HMTraining
 
 /// `hm-dist train`: every option comes from `TrainingOptions` (one declaration feeds the flag,
@@ -67,6 +68,9 @@ struct TrainCommand: ParsableCommand {
         let fromFile = try config.map(ConfigFile.load(path:)) ?? []
         let settings = try TrainingOptions.resolve(fromFile + Self.flags(options))
         let fault = try FaultInjection.fromEnvironment()
+        if settings.reportEvery > 0 && settings.runDir == nil {
+            throw ConfigError(path: "command line", field: "report-every", "writes RUN/report.html: expected --run-dir too")
+        }
         BLASKernel.setThreads(settings.threads)
         if let launcher = MPICommunicator.expectedWorldSize() {
             guard settings.ranks == 1 else {
@@ -101,10 +105,28 @@ struct TrainCommand: ParsableCommand {
         try exit(outcome)
     }
 
-    /// One rank's run: a plain run, or `--grow`'s stages.
+    /// One rank's run: a plain run, or `--grow`'s stages (whose page is refreshed at the end only).
     static func run(_ settings: TrainingConfig, comm: Communicator, data: TrainingData, fault: FaultInjection?) throws -> TrainingRun.Outcome {
-        settings.grow ? try GrowthRun(config: settings, comm: comm, data: data, fault: fault).run()
-                      : try TrainingRun(config: settings, comm: comm, data: data, fault: fault).run()
+        let refresh = reportRefresh(settings)
+        guard !settings.grow else {
+            let outcome = try GrowthRun(config: settings, comm: comm, data: data, fault: fault).run()
+            if comm.rank == 0 { refresh?() }
+            return outcome
+        }
+        var run = TrainingRun(config: settings, comm: comm, data: data, fault: fault)
+        run.refreshReport = refresh
+        return try run.run()
+    }
+
+    /// `--report-every`: rewrites `RUN/report.html` (atomically). A page that cannot be
+    /// written is a warning, never the end of the training.
+    static func reportRefresh(_ settings: TrainingConfig) -> (() -> Void)? {
+        guard settings.reportEvery > 0, let dir = settings.runDir else { return nil }
+        return {
+            do { try Report.write([dir], to: dir + "/report.html") } catch {
+                FileHandle.standardError.write(Data("hm-dist train: warning: report not refreshed: \(error)\n".utf8))
+            }
+        }
     }
 
     func exit(_ outcome: TrainingRun.Outcome) throws {

@@ -67,6 +67,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var evalSamples = 100
     public var evalSplit: EvalSplit = .valid
     public var logEvery = 100
+    /// Refresh `RUN/report.html` every S steps and at the end (0: never); free to change on resume.
+    public var reportEvery = 0
     /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
     public var zstdLevel = 1
     public var onDivergence: OnDivergence = .stop

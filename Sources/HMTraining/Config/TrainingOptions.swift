@@ -44,6 +44,7 @@ public enum TrainingOptions {
         .int("eval-samples", \.evalSamples, minimum: 1, help: "Importance samples of those estimates (default 100)."),
         .choice("eval-split", \.evalSplit, help: "The split of those estimates (default valid)."),
         .int("log-every", \.logEvery, minimum: 1, help: "Progress line and metrics record every S steps (default 100)."),
+        .int("report-every", \.reportEvery, minimum: 0, help: "Rewrite RUN/report.html (hm-dist report of the run) every S steps and at the end (0, the default: never)."),
         zstdLevel,
         .choice("on-divergence", \.onDivergence, help: "stop (default): end a run whose bound or held-out estimate collapses, keeping its last good checkpoint; continue: only warn."),
         allowChanges,

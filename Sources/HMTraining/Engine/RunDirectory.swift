@@ -23,6 +23,21 @@ public struct RunDirectory {
             throw ConfigError(path: file, field: "file", "cannot be written: \(error.localizedDescription)")
         }
     }
+
+    /// `run.json`: what the log says of where and how the run ran (world size, hosts, BLAS,
+    /// the algorithm and its log, e.g. the Fisher solvers chosen), for `hm-dist report`.
+    /// Rewritten at every start: a resumed run may run elsewhere.
+    public func writeRunInfo(worldSize: Int, hosts: [(host: String, ranks: [Int])], blas: String, algorithm: String, log: String?) throws {
+        let file = path + "/run.json"
+        var record: [String: Any] = ["world_size": worldSize, "hosts": hosts.map { ["host": $0.host, "ranks": $0.ranks] as [String: Any] },
+                                     "blas": blas, "algorithm": algorithm]
+        if let log { record["algorithm_log"] = log }
+        do {
+            try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw ConfigError(path: file, field: "file", "cannot be written: \(error.localizedDescription)")
+        }
+    }
 }
 
 /// Appends one JSON object per line to `metrics.jsonl`.

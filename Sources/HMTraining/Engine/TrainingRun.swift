@@ -18,6 +18,10 @@ public struct TrainingRun {
     /// A checkpoint of a smaller machine (fewer top units) that a new run starts from: its
     /// parameters are copied where the shapes overlap (`--grow`'s stages).
     public var widenFrom: String?
+    /// Called on rank 0 every `--report-every` steps and at the end, to refresh the run's
+    /// report page. A hook rather than a call: the report reads runs back through the engine's
+    /// own types (checkpoints, config, data), so it depends on the engine, never the reverse.
+    public var refreshReport: (() -> Void)?
 
     public init(config: TrainingConfig, comm: Communicator, data: TrainingData, fault: FaultInjection? = nil,
                 algorithm: AlgorithmFactory? = nil) {
@@ -102,6 +106,10 @@ public struct TrainingRun {
         say("world size \(comm.size)\(config.reproducible ? " (reproducible: \(Trainer.microBlocks) fixed micro-blocks, fixed-point sums)" : ""); hosts: \(hostText); BLAS per rank: \(BLASKernel.info)")
         say("\(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch)" + (resumed ? ", resuming at step \(trainer.step)" : ""))
         if let summary = trainer.algorithm.summary { say(summary) }
+        if isLeader, let runDir {
+            try runDir.writeRunInfo(worldSize: comm.size, hosts: hosts, blas: "\(BLASKernel.info)",
+                                    algorithm: trainer.algorithm.name, log: trainer.algorithm.summary)
+        }
 
         let saver = runDir.map {
             ShardedSave(comm: comm, writer: CheckpointWriter(checkpointsDirectory: $0.checkpoints, compressionLevel: config.zstdLevel),
@@ -176,6 +184,7 @@ public struct TrainingRun {
                 windowSteps = 0
                 waited = 0
             }
+            if isLeader, config.reportEvery > 0, s % config.reportEvery == 0, s < trainer.totalSteps { refreshReport?() }
             if let signal = trainer.stopSignal, s < trainer.totalSteps {
                 say("signal \(signal) received: checkpointing at step \(s) and exiting for requeue (status \(Self.preemptedStatus))")
                 try judge { $0.checkBound() }
@@ -203,6 +212,7 @@ public struct TrainingRun {
                 + (trainer.algorithm.trainsRecognition ? "" : "; \(trainer.algorithm.name) does not train the recognition network this proposal comes from, so this says little of the model: use eval --exact, --mmd or --fit-recognition"))
         }
         if let runDir { say("model: \(runDir.checkpoints)") }
+        if isLeader, config.reportEvery > 0 { refreshReport?() }
         return (.finished, finalHeld)
     }
 

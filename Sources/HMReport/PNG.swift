@@ -1,25 +1,31 @@
 import CZlib
 import Foundation
 
-/// A minimal 8-bit grayscale PNG writer for `hm-dist sample`: signature, IHDR, one IDAT
+/// A minimal 8-bit grayscale PNG writer for `hm-dist sample` and the report's images: signature, IHDR, one IDAT
 /// (zlib `compress2`, filter type 0 on every row), IEND, each chunk with zlib's `crc32`.
 /// Enough for every image viewer, without an image library.
-enum PNG {
+public enum PNG {
     /// Row-major 8-bit gray pixels.
-    struct GrayImage: Equatable {
-        var width: Int
-        var height: Int
-        var pixels: [UInt8]
+    public struct GrayImage: Equatable {
+        public var width: Int
+        public var height: Int
+        public var pixels: [UInt8]
+
+        public init(width: Int, height: Int, pixels: [UInt8]) {
+            self.width = width
+            self.height = height
+            self.pixels = pixels
+        }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// The PNG file of `image`.
-    static func encode(_ image: GrayImage) throws -> [UInt8] {
+    public static func encode(_ image: GrayImage) throws -> [UInt8] {
         guard image.width > 0, image.height > 0, image.width <= Int(Int32.max), image.height <= Int(Int32.max),
               image.pixels.count == image.width * image.height
         else {
@@ -31,7 +37,7 @@ enum PNG {
             + chunk("IEND", [])
     }
 
-    static func write(_ image: GrayImage, to path: String) throws {
+    public static func write(_ image: GrayImage, to path: String) throws {
         do {
             try Data(try encode(image)).write(to: URL(fileURLWithPath: path))
         } catch let error as Failure {
@@ -56,7 +62,7 @@ enum PNG {
     /// grid `gridColumns` wide (default: as square as possible), each pixel scaled up
     /// `scale`×`scale`, with 1-pixel `separator` lines between tiles; empty cells are filled
     /// with the separator so that they do not read as black images.
-    static func tile(_ images: [[Float]], rows: Int, columns: Int, gridColumns: Int? = nil,
+    public static func tile(_ images: [[Float]], rows: Int, columns: Int, gridColumns: Int? = nil,
                      scale: Int = 1, separator: UInt8 = 128) -> GrayImage {
         precondition(!images.isEmpty && rows > 0 && columns > 0 && scale > 0, "PNG.tile: nothing to tile")
         precondition(images.allSatisfy { $0.count == rows * columns }, "PNG.tile: images of \(rows)×\(columns)")
