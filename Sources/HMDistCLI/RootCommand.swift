@@ -12,6 +12,7 @@ public struct HMDist: ParsableCommand {
             EvalCommand.self,
             SampleCommand.self,
             ClassifierCommand.self,
+            QualityCommand.self,
             InspectCommand.self,
             ExportCommand.self,
             BenchCommand.self,

@@ -37,3 +37,26 @@ import Testing
                                           "--algorithm", "nws", "--steps", "2"], in: tmp), mentions: ["ws or rws"])
     }
 }
+
+/// `classifier` then `quality` on digits: the measures are present and consistent.
+@Suite struct QualityCommandLineTests {
+    @Test func classifierThenQualityOfAModelAndOfTheData() throws {
+        let tmp = try TestScratch(), run = tmp.path("m"), cls = tmp.path("c.safetensors")
+        let t = try runHMDist(["train", "--data", "digits", "--layers", "64,16,8", "--steps", "50", "--run-dir", run], in: tmp)
+        try #require(t.succeeded, "\(t)")
+        let c = try runHMDist(["classifier", "--data", "digits", "--epochs", "20", "--out", cls, "--json"], in: tmp)
+        try #require(c.succeeded, "\(c)")
+        let accuracy = try #require((try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as? [String: Any])?["test_accuracy"] as? Double)
+        #expect(accuracy > 0.7, "\(c.stdout)")
+        let q = try runHMDist(["quality", "--checkpoint", run, "--count", "200", "--classifier", cls, "--mmd", "--json"], in: tmp)
+        try #require(q.succeeded, "\(q)")
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [String: Any])
+        let histogram = try #require(r["label_histogram"] as? [Int])
+        #expect(histogram.reduce(0, +) == 200 && histogram.count == 10)
+        let distinct = try #require(r["distinct"] as? Int), entropy = try #require(r["label_entropy"] as? Double)
+        #expect(distinct <= 200 && distinct > 1 && entropy <= (r["label_entropy_max"] as? Double ?? 0) + 1e-9)
+        #expect((r["nearest_hamming_mean"] as? Double ?? -1) >= 0 && r["mmd"] != nil)
+        // A checkpoint and a samples file at once is refused.
+        expectCleanFailure(try runHMDist(["quality", "--checkpoint", run, "--samples-file", cls], in: tmp), mentions: ["checkpoint", "samples-file"])
+    }
+}

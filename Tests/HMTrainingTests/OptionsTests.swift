@@ -18,7 +18,7 @@ struct OptionsTests {
                             "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero",
                             "ddc-split": "paper", "ddc-feature-type": "cosine", "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5",
                             "multilevel": "true", "multilevel-epochs": "4", "multilevel-pool": "max", "multilevel-binarize": "threshold",
-                            "multilevel-recognition": "true"])
+                            "multilevel-recognition": "true", "goal-cycles": "2"])
         #expect(c.algorithm.multilevel && c.algorithm.multilevelEpochs == 4 && c.algorithm.multilevelPool == .max
                 && c.algorithm.multilevelBinarize == .threshold && c.algorithm.multilevelRecognition)
         #expect(c.spikes == SpikeBinning(binMs: 1.5, window: 7, stride: 3, validFrom: 12.5))

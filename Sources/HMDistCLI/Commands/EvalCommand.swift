@@ -126,18 +126,26 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// MMD² between n draws of x from the model (dreams of the generate stream) and n points
-    /// of `x`: all of them when there are at most `samples`, else a random subset (the
-    /// shuffle stream of `seed`), since a split may be sorted by class.
+    /// of `x` (`mmdPoints`).
     static func mmd(_ machine: HelmholtzMachine, _ x: Matrix, samples: Int, seed: UInt64) throws -> (estimate: MaximumMeanDiscrepancy.Estimate, samples: Int) {
         guard samples >= 2 else { throw ConfigError(path: "command line", field: "mmd", "expected at least 2 samples, found \(samples)") }
-        let n = min(samples, x.rows)
+        let points = try mmdPoints(x, count: samples, seed: seed)
+        let n = points.rows
+        let sleep = SleepPhase(machine: machine, dreams: n)
+        sleep.dream(count: n, stream: RandomStream(key: seed, purpose: .generate, step: 1), firstDream: 0)
+        return (MaximumMeanDiscrepancy.estimate(sleep.dream[0], points), n)
+    }
+
+    /// The data side of the MMD: `count` rows of `x`, all of them when there are at most
+    /// `count`, else a random subset (the shuffle stream of `seed`), since a split may be sorted
+    /// by class; at least 2.
+    static func mmdPoints(_ x: Matrix, count: Int, seed: UInt64) throws -> Matrix {
+        let n = min(count, x.rows)
         guard n >= 2 else { throw ConfigError(path: "command line", field: "mmd", "the split has \(x.rows) points; the MMD needs at least 2") }
         let chosen = Array(DataOrder.permutation(count: x.rows, seed: seed, epoch: 0).prefix(n))
         let points = Matrix(rows: n, cols: x.cols)
         for (r, i) in chosen.enumerated() { points.row(r).update(from: x.row(i), count: x.cols) }
-        let sleep = SleepPhase(machine: machine, dreams: n)
-        sleep.dream(count: n, stream: RandomStream(key: seed, purpose: .generate, step: 1), firstDream: 0)
-        return (MaximumMeanDiscrepancy.estimate(sleep.dream[0], points), n)
+        return points
     }
 
     /// Points split across threads; the draws are keyed by global point index, so the result
