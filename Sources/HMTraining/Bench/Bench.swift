@@ -45,8 +45,10 @@ public struct Bench {
         /// With `--timeline`: every rank's phases of every step of the best round.
         public var timeline: [TimelineEntry]?
         public var timeline_summary: TimelineSummary?
-        /// The collectives of the recorded step on rank 0, by operation and size.
+        /// The collectives of the first timed round on rank 0, by operation and size (over
+        /// `collective_steps` steps: occasional ones, such as statistics every few steps, count).
         public var collectives: [RecordingCommunicator.Tally]?
+        public var collective_steps: Int?
     }
 
     /// One phase of one step on one rank, in seconds since the step's start on that rank.
@@ -71,7 +73,7 @@ public struct Bench {
 
     let trainer: Trainer
     let workload: Workload
-    /// The trainer's communicator, recording during the recorded step.
+    /// The trainer's communicator, recording during the first timed round.
     let recording: RecordingCommunicator
 
     public init(workload: Workload, config: TrainingConfig, data: Matrix, comm: Communicator) throws {
@@ -105,9 +107,7 @@ public struct Bench {
         for _ in 0..<5 { try trainer.runStep() }                       // warm up
         let recorder = GEMMRecorder()
         BLAS.recorder = recorder
-        recording.isRecording = true
         try trainer.runStep()
-        recording.isRecording = false
         BLAS.recorder = nil
         let calls = recorder.calls
         let replay = GEMMReplay(calls)
@@ -116,9 +116,10 @@ public struct Bench {
         var bestTimelines: [StepTimeline] = []
         trainer.recordsTimeline = timeline
         defer { trainer.recordsTimeline = false }
-        for _ in 0..<rounds {
+        for round in 0..<rounds {
             let before = trainer.algorithm.partSeconds
             try comm.barrier()
+            recording.isRecording = round == 0
             let t0 = Date()
             var waited = 0.0
             var fisher = Trainer.Phases()
@@ -132,6 +133,7 @@ public struct Bench {
                 fisher.factor += f.factor; fisher.solve += f.solve; fisher.gather += f.gather
             }
             let elapsed = Date().timeIntervalSince(t0), step = elapsed / Double(steps)
+            recording.isRecording = false
             if step < bestStep {
                 bestStep = step
                 bestTimelines = timelines
@@ -171,7 +173,7 @@ public struct Bench {
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
                       blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
                       world_size: comm.size, comm_wait_fraction: wait[0], fisher_share: fisherShare,
-                      algorithm_share: algorithmShare, checkpoint: nil, collectives: recording.tallies)
+                      algorithm_share: algorithmShare, checkpoint: nil, collectives: recording.tallies, collective_steps: steps)
         if let ranks {
             result.timeline = ranks.enumerated().flatMap { r, timelines in
                 timelines.flatMap { t in
