@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--collectives", action="append", default=[], help="W=FILE, two ranks or more")
     args = ap.parse_args()
     alpha, beta, points, p_fit = fit(json.load(open(args.check_comm)))
+    if beta <= 0:
+        raise SystemExit("alpha_beta_model.py: the sweep's times do not grow with the size: no per-byte cost to fit")
     benches, colls = pairs(args.bench), pairs(args.collectives)
     workloads = {}
     for w in benches:
