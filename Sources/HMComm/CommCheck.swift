@@ -21,6 +21,9 @@ public struct CommCheckReport: Codable, Sendable {
     public var maxChunk: Int?
     public var checks: [Check]
     public var allreduce1MiB: Timing?
+    /// With timing: the same measurement from 4 bytes to 4 MiB, for fitting a latency and a
+    /// per-byte cost (the α-β model of the collectives).
+    public var allreduceSweep: [Timing]?
     public var passed: Bool
 
     public func json() throws -> Data {
@@ -181,14 +184,17 @@ public enum CommCheck {
         let hosts = (0..<n).map { text($0 * mine.count + local.count * detailBytes, 256) }
 
         return CommCheckReport(mode: mode, worldSize: n, hosts: hosts, threadLevel: nil, maxChunk: nil,
-                               checks: checks, allreduce1MiB: timing ? try time(comm) : nil,
+                               checks: checks, allreduce1MiB: timing ? try time(comm, count: (1 << 20) / 4) : nil,
+                               allreduceSweep: timing ? try sweepCounts.map { try time(comm, count: $0) } : nil,
                                passed: checks.allSatisfy(\.passed))
     }
 
-    /// Median and best of 20 allreduces of 1 MiB of floats after 3 warm-ups, each after a
+    /// Float counts of the sweep: 4 bytes to 4 MiB by factors of 4.
+    static let sweepCounts = (0...10).map { 1 << (2 * $0) }
+
+    /// Median and best of 20 allreduces of `count` floats after 3 warm-ups, each after a
     /// barrier; the slowest rank's time counts (a max over ranks via allgather).
-    static func time(_ comm: Communicator) throws -> CommCheckReport.Timing {
-        let count = (1 << 20) / 4
+    static func time(_ comm: Communicator, count: Int) throws -> CommCheckReport.Timing {
         var v = [Float](repeating: 1, count: count)
         var seconds: [Double] = []
         for rep in 0..<23 {

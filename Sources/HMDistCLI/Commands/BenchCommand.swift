@@ -21,6 +21,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "BLAS threads.") var threads = 1
     @Option(help: "Also time one checkpoint save (every rank its shard) and resume, in this directory (emptied first).") var checkpoint: String?
     @Option(name: .customLong("zstd-level"), help: "zstd level of the checkpoint.") var zstdLevel = 1
+    @Flag(help: "Record every rank's phases of every step of the best round (docs/command-line.md, bench).") var timeline = false
     @Flag(help: "One JSON object on stdout.") var json = false
 
     func run() throws {
@@ -55,7 +56,7 @@ struct BenchCommand: ParsableCommand {
             var result: Bench.Result
             do {
                 let bench = try Bench(workload: w, config: settings, data: x, comm: comm)
-                result = try bench.run(steps: steps, rounds: rounds)
+                result = try bench.run(steps: steps, rounds: rounds, timeline: timeline)
                 if let checkpoint {
                     if comm.rank == 0 { try? FileManager.default.removeItem(atPath: checkpoint) }
                     try comm.barrier()
@@ -91,6 +92,9 @@ struct BenchCommand: ParsableCommand {
                     print(String(format: "checkpoint: %.2f MB on disk (%.2f MB raw), committed in %.3f s, %.0f MB/s per rank written; resume %.3f s",
                                  Double(c.bytes_on_disk) / 1e6, Double(c.uncompressed_bytes) / 1e6, c.write_seconds,
                                  c.mb_per_second_per_rank, c.resume_seconds))
+                }
+                if let entries = result.timeline, let summary = result.timeline_summary {
+                    TimelineTable.lines(entries, summary: summary).forEach { print($0) }
                 }
             }
         }

@@ -87,6 +87,9 @@ struct CheckCommCommand: ParsableCommand {
                 print(String(format: "allreduce of 1 MiB of floats: %.3f ms median, %.3f ms best (%.2f GB/s)",
                              t.medianMilliseconds, t.bestMilliseconds, t.gigabytesPerSecond))
             }
+            if let sweep = report.allreduceSweep {
+                print("allreduce, median µs by bytes: " + sweep.map { String(format: "%d B %.1f", $0.bytes, 1e3 * $0.medianMilliseconds) }.joined(separator: ", "))
+            }
             let failed = report.checks.filter { !$0.passed }.count
             print(failed == 0 ? "all \(report.checks.count) checks passed"
                               : "\(failed) of \(report.checks.count) checks FAILED")

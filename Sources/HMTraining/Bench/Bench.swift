@@ -42,6 +42,22 @@ public struct Bench {
         public var algorithm_share: [String: Double]?
         /// With `--checkpoint DIR`: one save of parameters and Adam state, then one resume.
         public var checkpoint: CheckpointCost?
+        /// With `--timeline`: every rank's phases of every step of the best round.
+        public var timeline: [TimelineEntry]?
+        public var timeline_summary: TimelineSummary?
+        /// The collectives of the first timed round on rank 0, by operation and size (over
+        /// `collective_steps` steps: occasional ones, such as statistics every few steps, count).
+        public var collectives: [RecordingCommunicator.Tally]?
+        public var collective_steps: Int?
+    }
+
+    /// One phase of one step on one rank, in seconds since the step's start on that rank.
+    public struct TimelineEntry: Codable, Sendable {
+        public var rank: Int
+        public var step: Int
+        public var phase: String
+        public var start: Double
+        public var end: Double
     }
 
     public struct CheckpointCost: Codable, Sendable {
@@ -57,6 +73,8 @@ public struct Bench {
 
     let trainer: Trainer
     let workload: Workload
+    /// The trainer's communicator, recording during the first timed round.
+    let recording: RecordingCommunicator
 
     public init(workload: Workload, config: TrainingConfig, data: Matrix, comm: Communicator) throws {
         self.workload = workload
@@ -65,7 +83,8 @@ public struct Bench {
         var c = config
         c.steps = Int.max / 2
         c.epochs = nil
-        trainer = try Trainer(config: c, machine: machine, train: data, comm: comm)
+        recording = RecordingCommunicator(comm)
+        trainer = try Trainer(config: c, machine: machine, train: data, comm: recording)
     }
 
     /// Synthetic binary data of the workload's width: pixels on with probability 0.13, the
@@ -82,7 +101,8 @@ public struct Bench {
 
     /// `rounds` rounds of `steps` training steps and of the same steps' GEMMs alone; the best
     /// round of each is reported (best-of, as the platform figures are).
-    public func run(steps: Int, rounds: Int) throws -> Result {
+    /// With `timeline`, every step records its phases; the best round's are gathered to every rank.
+    public func run(steps: Int, rounds: Int, timeline: Bool = false) throws -> Result {
         let comm = trainer.comm
         for _ in 0..<5 { try trainer.runStep() }                       // warm up
         let recorder = GEMMRecorder()
@@ -93,22 +113,30 @@ public struct Bench {
         let replay = GEMMReplay(calls)
         var bestStep = Double.infinity, bestGEMM = Double.infinity, waitFraction = 0.0
         var fisherShare: [String: Double]?, algorithmShare: [String: Double]?
-        for _ in 0..<rounds {
+        var bestTimelines: [StepTimeline] = []
+        trainer.recordsTimeline = timeline
+        defer { trainer.recordsTimeline = false }
+        for round in 0..<rounds {
             let before = trainer.algorithm.partSeconds
             try comm.barrier()
+            recording.isRecording = round == 0
             let t0 = Date()
             var waited = 0.0
             var fisher = Trainer.Phases()
+            var timelines: [StepTimeline] = []
             for _ in 0..<steps {
                 try trainer.runStep()
+                if let t = trainer.timeline { timelines.append(t) }
                 waited += trainer.communicationSeconds
                 let f = trainer.phases
                 fisher.statistics += f.statistics; fisher.reduction += f.reduction
                 fisher.factor += f.factor; fisher.solve += f.solve; fisher.gather += f.gather
             }
             let elapsed = Date().timeIntervalSince(t0), step = elapsed / Double(steps)
+            recording.isRecording = false
             if step < bestStep {
                 bestStep = step
+                bestTimelines = timelines
                 let after = trainer.algorithm.partSeconds
                 algorithmShare = after.isEmpty ? nil : after.mapValues { $0 / elapsed }.merging(before) { share, start in share - start / elapsed }
                 waitFraction = waited / Double(steps) / step
@@ -137,14 +165,25 @@ public struct Bench {
         try flops.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
         let batch = Double(trainer.config.batch)
         let info = BLASKernel.info
-        return Result(workload: workload.name, algorithm: trainer.algorithm.name, layers: trainer.machine.widths,
+        let ranks = timeline ? try TimelineGather.gather(bestTimelines, comm: comm) : nil
+        var result = Result(workload: workload.name, algorithm: trainer.algorithm.name, layers: trainer.machine.widths,
                       points_per_second: batch / bestStep, gemm_bound_points_per_second: batch / bestGEMM,
                       fraction_of_gemm_bound: bestGEMM / bestStep, mflop_per_step: flops[0] / 1e6,
                       gemm_gflops: flops[0] / bestGEMM / 1e9 / Double(comm.size), step_milliseconds: bestStep * 1e3,
                       gemm_milliseconds_per_step: bestGEMM * 1e3, steps_timed: steps, rounds: rounds,
                       blas_core: info.core, blas_threads: info.threads, blas_choice: info.choice,
                       world_size: comm.size, comm_wait_fraction: wait[0], fisher_share: fisherShare,
-                      algorithm_share: algorithmShare, checkpoint: nil)
+                      algorithm_share: algorithmShare, checkpoint: nil, collectives: recording.tallies, collective_steps: steps)
+        if let ranks {
+            result.timeline = ranks.enumerated().flatMap { r, timelines in
+                timelines.flatMap { t in
+                    t.spans.map { TimelineEntry(rank: r, step: t.step, phase: $0.phase.rawValue, start: $0.start, end: $0.end) }
+                        + [TimelineEntry(rank: r, step: t.step, phase: "step", start: 0, end: t.total)]
+                }
+            }
+            result.timeline_summary = TimelineSummary(ranks)
+        }
+        return result
     }
 }
 

@@ -61,6 +61,10 @@ public final class Trainer {
     public private(set) var transformsGradients = false
     /// Seconds the last step spent waiting on communication.
     public private(set) var communicationSeconds = 0.0
+    /// Whether each step records its `timeline` (off: no clock is read for it).
+    public var recordsTimeline = false
+    /// The last step's phases on this rank, when `recordsTimeline` is on.
+    public private(set) var timeline: StepTimeline?
 
     /// Micro-blocks of the global batch (and of the dreams) in `--reproducible` mode: each rank
     /// takes whole blocks, so the blocks — and their sums — do not depend on the world size.
@@ -142,6 +146,7 @@ public final class Trainer {
         if fault?.fires(.crash, rank: comm.rank, step: step) == true { kill(getpid(), SIGKILL) }
         communicationSeconds = 0
         phases = Phases()
+        timeline = recordsTimeline ? StepTimeline(step: step) : nil
         for i in [0, 1, 3, 4] { statistics[i] = 0 }
         // Values are checked before they travel when a rank can be named (or a block's are folded).
         let checkLocally = reducer.isExact || comm.size > 1
@@ -150,36 +155,39 @@ public final class Trainer {
         for part in reducer.shares(batch: config.batch, dreams: config.dreams) {
             machine.store.zeroGradients()
             var share = self.share(examples: part.examples, dreams: part.dreams)
-            statistics[0] += algorithm.wake(share)
+            statistics[0] += phase(.wake) { algorithm.wake(share) }
             if let f = algorithm.wakeFreeEnergy { statistics[3] += f } else { statistics[4] += 1 }
             if fault?.fires(.nan, rank: comm.rank, step: step) == true { machine.store.gradients.data[0] = .nan }
             if reducer.overlapsSleep {
                 let early = algorithm.exchanges(step: step)
                 if comm.size > 1 { try checkFinite(early.filter { $0.timing == .duringSleep }, summed: false) }
-                let pending = try timed { try reducer.afterWake(early) }
+                let pending = try phase(.startExchange) { try timed { try reducer.afterWake(early) } }
                 share.progress = { _ = try? pending?.test() }
             }
-            statistics[1] += algorithm.sleep(share)
-            clock(\.statistics) { algorithm.statistics(share) }
+            statistics[1] += phase(.sleep) { algorithm.sleep(share) }
+            phase(.statistics) { clock(\.statistics) { algorithm.statistics(share) } }
             exchanges = algorithm.exchanges(step: step)
             if checkLocally { try checkFinite(exchanges, summed: false) }
-            try failing { try reducer.absorb(exchanges) }
+            try phase(.absorb) { try failing { try reducer.absorb(exchanges) } }
         }
-        try failing { try timed { try reducer.finish(exchanges, timings: [.duringSleep, .afterPhases]) } }
+        try phase(.reduce) { try failing { try timed { try reducer.finish(exchanges, timings: [.duringSleep, .afterPhases]) } } }
         if exchanges.contains(where: { $0.timing == .statistics }) {
-            try failing { try clock(\.reduction) { try timed { try reducer.finish(exchanges, timings: [.statistics]) } } }
+            try phase(.reduceStatistics) {
+                try failing { try clock(\.reduction) { try timed { try reducer.finish(exchanges, timings: [.statistics]) } } }
+            }
         }
-        try failing { try clock(\.factor) { try algorithm.afterExchange(step: step) } }
+        try phase(.factor) { try failing { try clock(\.factor) { try algorithm.afterExchange(step: step) } } }
         statistics[2] = hm_preemption_signal() != 0 ? Double(hm_preemption_signal()) : 0
-        try timed { try comm.allreduceSum(statistics.pointer, count: 5) }
+        try phase(.stepSums) { try timed { try comm.allreduceSum(statistics.pointer, count: 5) } }
         if statistics[2] > 0 { stopSignal = hm_preemption_signal() != 0 ? hm_preemption_signal() : Int32(SIGUSR1) }
         try checkFinite(exchanges, summed: true)
         // Every rank holds the same sums; with a split, each computes its part, then all gather.
-        let changed = clock(\.solve) { algorithm.finishGradients(step: step) }
-        try clock(\.gather) { try timed { try segments.run(algorithm, comm: comm) } }
+        let changed = phase(.solve) { clock(\.solve) { algorithm.finishGradients(step: step) } }
+        try phase(.gather) { try clock(\.gather) { try timed { try segments.run(algorithm, comm: comm) } } }
         transformsGradients = transformsGradients || changed
         if changed { try checkFinite(gradients, summed: true, transformed: true) }
-        optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients)
+        phase(.optimizer) { optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients) }
+        timeline?.close()
         step += 1
         return (statistics[0] / Double(config.batch), statistics[1] / Double(config.dreams),
                 statistics[4] > 0 ? nil : statistics[3] / Double(config.batch))
@@ -209,6 +217,13 @@ public final class Trainer {
     func timed<T>(_ body: () throws -> T) rethrows -> T {
         let t0 = Date()
         defer { communicationSeconds += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
+    /// Runs one phase of the step, on the timeline when one is recorded.
+    func phase<T>(_ p: StepPhase, _ body: () throws -> T) rethrows -> T {
+        guard let start = timeline?.now() else { return try body() }
+        defer { timeline?.add(p, from: start) }
         return try body()
     }
 
