@@ -106,3 +106,31 @@ import Testing
         #expect(saved.manifest.config["algorithm"]?.stringValue == "sleep-only")
     }
 }
+
+@Suite(.serialized) struct ScheduleEngineTests {
+    /// A decaying schedule is a function of the step: a run stopped at step 6 and resumed to
+    /// 12 (on another world size, `--reproducible`) ends where one that never stopped does,
+    /// when `--lr-decay-steps` fixes the course; and the schedule changes the run.
+    @Test func cosineResumesExactlyAndChangesTheRun() throws {
+        let tmp = try TestScratch()
+        let cosine = ["lr-schedule": "cosine", "lr": "0.01", "lr-final": "0.001", "lr-decay-steps": "12", "reproducible": "true"]
+        try run(small("rws", steps: 12, extra: cosine.merging(["run-dir": tmp.path("straight")]) { $1 }), ranks: 1)
+        try run(small("rws", steps: 6, extra: cosine.merging(["run-dir": tmp.path("stopped")]) { $1 }), ranks: 2)
+        try run(small("rws", steps: 12, extra: cosine.merging(["run-dir": tmp.path("stopped"), "resume": "auto"]) { $1 }), ranks: 3,
+                fault: failsBeforeTheResumePoint)
+        try run(small("rws", steps: 12, extra: ["lr": "0.01", "reproducible": "true", "run-dir": tmp.path("constant")]), ranks: 1)
+        let a = try CheckpointReader.load(tmp.path("straight")), b = try CheckpointReader.load(tmp.path("stopped"))
+        let c = try CheckpointReader.load(tmp.path("constant"))
+        for name in a.tensors.keys.sorted() where !name.hasPrefix("optimizer.") {
+            #expect(a[name] == b[name], "\(name) differs after the resume")
+        }
+        #expect(a["generative.0.weight"] != c["generative.0.weight"])
+        // The metrics record the rate of each logged step.
+        let lines = try String(contentsOfFile: tmp.path("straight") + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let last = try #require(records.last { $0["wake_bound"] != nil })
+        #expect(last["step"] as? Int == 12)
+        let s = LearningRateSchedule(shape: .cosine, base: 0.01, final: 0.001, totalSteps: 12)
+        #expect(abs((last["lr"] as? Double ?? 0) - s.rate(atStep: 11)) < 1e-15)
+    }
+}

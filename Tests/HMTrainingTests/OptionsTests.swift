@@ -18,9 +18,11 @@ struct OptionsTests {
                             "init-from": "runs/base", "active-sampling": "rhythm10", "states": "pm1", "init": "zero",
                             "ddc-split": "paper", "ddc-feature-type": "cosine", "bin-ms": "1.5", "window": "7", "stride": "3", "valid-from": "12.5",
                             "multilevel": "true", "multilevel-epochs": "4", "multilevel-pool": "max", "multilevel-binarize": "threshold",
-                            "multilevel-recognition": "true", "goal-cycles": "2"])
+                            "multilevel-recognition": "true", "goal-cycles": "2",
+                            "lr-schedule": "cosine", "lr-final": "1e-5", "warmup-steps": "5", "lr-decay-steps": "30"])
         #expect(c.algorithm.multilevel && c.algorithm.multilevelEpochs == 4 && c.algorithm.multilevelPool == .max
                 && c.algorithm.multilevelBinarize == .threshold && c.algorithm.multilevelRecognition)
+        #expect(c.lrSchedule == .cosine && c.lrFinal == 1e-5 && c.warmupSteps == 5 && c.lrDecaySteps == 30)
         #expect(c.spikes == SpikeBinning(binMs: 1.5, window: 7, stride: 3, validFrom: 12.5))
         #expect(c.algorithm.samples == 7 && c.dreams == 30 && c.algorithm.dampingFinal == 0.1 && c.epochs == nil)
         #expect(c.algorithm.ddcSplit == .paper && c.layers?.map(\.width) == [16, 8, 3] && c.seed == UInt64.max && c.resume == .auto && c.evalSplit == .test)

@@ -3,6 +3,8 @@ import CKernels
 /// A gradient-ascent rule over the whole flat parameter buffer (we maximise log-likelihoods).
 public protocol Optimizer: AnyObject {
     var name: String { get }
+    /// Set before each step by the run's `LearningRateSchedule`.
+    var learningRate: Float { get set }
     /// Steps taken so far (Adam's bias correction needs it; the checkpoint keeps it).
     var stepCount: Int { get set }
     /// Per-parameter state buffers by slot name, each the length of the parameter buffer.

@@ -37,6 +37,12 @@ public struct TrainingConfig: Sendable, Equatable {
     public var dreams = 100
     public var optimizer: OptimizerKind = .adam
     public var lr = 1e-3
+    /// The learning rate's course over the run (`LearningRateSchedule`): constant by default.
+    public var lrSchedule: LearningRateSchedule.Shape = .constant
+    public var lrFinal = 0.0
+    public var warmupSteps = 0
+    /// The step at which the decay ends; nil: the run's last step.
+    public var lrDecaySteps: Int?
     public var momentum = 0.9
     /// The run's totals: epochs, or steps when set.
     public var epochs: Int? = 10
@@ -79,7 +85,7 @@ public struct TrainingConfig: Sendable, Equatable {
     /// resume that changes one is refused unless `--allow-changes` names it. (The layers and the algorithm are checked apart,
     /// against the checkpoint's model and algorithm; totals, intervals and the world may change.)
     public static let trajectoryKeys = ["data", "binarize", "standardize", "bin-ms", "window", "stride", "valid-from", "batch", "dreams",
-                                        "optimizer", "lr", "momentum", "seed", "reproducible", "init-from", "active-sampling",
+                                        "optimizer", "lr", "lr-schedule", "lr-final", "warmup-steps", "lr-decay-steps", "momentum", "seed", "reproducible", "init-from", "active-sampling",
                                         "grow", "grow-units", "grow-threshold", "labelled-fraction"] + AlgorithmOptions.fields.map(\.key)
 
     public init() {}

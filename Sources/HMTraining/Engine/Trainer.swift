@@ -37,6 +37,8 @@ public final class Trainer {
 
     public let stepsPerEpoch: Int
     public let totalSteps: Int
+    /// The learning rate of each step, over `totalSteps`.
+    public let schedule: LearningRateSchedule
     /// The next step to run (0-based); also the step field of its random draws.
     public var step = 0
     /// Set when a rank received SIGUSR1 or SIGTERM: the step boundary where all agreed to stop.
@@ -127,6 +129,8 @@ public final class Trainer {
         reducer = config.reproducible ? ExactReducer(comm: comm, microBlocks: M) : PlainReducer(comm: comm)
         stepsPerEpoch = train.rows / config.batch
         totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch
+        schedule = LearningRateSchedule(shape: config.lrSchedule, base: config.lr, final: config.lrFinal,
+                                        warmupSteps: config.warmupSteps, totalSteps: config.lrDecaySteps ?? totalSteps)
     }
 
     public var epoch: Int { step / stepsPerEpoch }
@@ -186,6 +190,7 @@ public final class Trainer {
         try phase(.gather) { try clock(\.gather) { try timed { try segments.run(algorithm, comm: comm) } } }
         transformsGradients = transformsGradients || changed
         if changed { try checkFinite(gradients, summed: true, transformed: true) }
+        optimizer.learningRate = Float(schedule.rate(atStep: step))
         phase(.optimizer) { optimizer.step(parameters: machine.store.values, gradients: machine.store.gradients) }
         timeline?.close()
         step += 1
