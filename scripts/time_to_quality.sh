@@ -7,8 +7,8 @@
 #   scripts/time_to_quality.sh OUT RANKS "5 10 20" [train flags...]
 #
 # RANKS 1 runs the binary directly (pinned to CPU 0 when PIN=1); more go through
-# launch/local.sh. Environment: HM_DIST (binary; default the release build), EVAL_LIMIT (test
-# images per mark, default 2000), EVAL_K (importance samples, default 5000), EVAL_THREADS
+# launch/local.sh. Environment: HM_DIST (binary; default the release build), EVAL_SUBSET (test
+# images per mark, a fixed random subset: eval --subset; default 2000), EVAL_K (importance samples, default 5000), EVAL_THREADS
 # (default 2), FULL=1 to score all 10,000 test images at the last mark too.
 # Writes OUT/marks.jsonl: one {"minutes", "seconds", "step", "test_ll", "images", "k"} per mark.
 set -euo pipefail
@@ -16,7 +16,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 out=${1:?usage: time_to_quality.sh OUT RANKS "MINUTES…" [train flags…]}; ranks=${2:?ranks}; marks=${3:?minutes}
 shift 3
 bin=${HM_DIST:-$here/.build/release/hm-dist}
-limit=${EVAL_LIMIT:-2000}; k=${EVAL_K:-5000}; threads=${EVAL_THREADS:-2}
+subset=${EVAL_SUBSET:-2000}; k=${EVAL_K:-5000}; threads=${EVAL_THREADS:-2}
 mkdir -p "$out"
 run=("$bin")
 [ "$ranks" -gt 1 ] && run=(env HM_DIST="$bin" "$here/launch/local.sh" "$ranks")
@@ -32,9 +32,9 @@ for m in $marks; do
     t1=$(date +%s.%N)
     trained=$(python3 -c "print($trained + $t1 - $t0)")
     case $status in 0|75|124) ;; *) echo "train ended with status $status (see $out/train.log)" >&2; exit 1 ;; esac
-    "$bin" eval --checkpoint "$out/run" --split test --samples "$k" --limit "$limit" --threads "$threads" --json > "$out/mark-$m.json"
+    "$bin" eval --checkpoint "$out/run" --split test --samples "$k" --subset "$subset" --threads "$threads" --json > "$out/mark-$m.json"
     read -r step ll < <(python3 -c "import json;e=json.load(open('$out/mark-$m.json'));print(e['step'],e['log_likelihood'])")
-    echo "{\"minutes\": $m, \"seconds\": $trained, \"step\": $step, \"test_ll\": $ll, \"images\": $limit, \"k\": $k}" | tee -a "$out/marks.jsonl"
+    echo "{\"minutes\": $m, \"seconds\": $trained, \"step\": $step, \"test_ll\": $ll, \"images\": $subset, \"k\": $k}" | tee -a "$out/marks.jsonl"
     [ "$status" = 0 ] && break    # the run reached its last step before the mark
 done
 if [ "${FULL:-0}" = 1 ]; then

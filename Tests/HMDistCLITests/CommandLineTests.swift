@@ -101,6 +101,29 @@ struct CommandLineTests {
         #expect(abs(ll - test.last!.1) <= 1e-9 * abs(ll), "eval --split test \(ll), the run's last test estimate \(test.last!.1)")
     }
 
+    /// `--subset N` scores a keyed random choice of N points: all of them when N covers the
+    /// split, other points than `--limit`'s first N, other ones for another seed; misuse is named.
+    @Test func evalSubsetIsAFixedRandomChoice() throws {
+        let tmp = try TestScratch()
+        let run = tmp.path("S")
+        try #require(try runHMDist(["train", "--data", "bars", "--layers", "25,10", "--steps", "50", "--run-dir", run], in: tmp).succeeded)
+        func ll(_ extra: [String]) throws -> Double {
+            let e = try json(runHMDist(["eval", "--checkpoint", run, "--exact", "--json"] + extra, in: tmp))
+            return try #require((e["log_likelihood"] as? NSNumber)?.doubleValue)
+        }
+        let all = try ll([])
+        #expect(try ll(["--subset", "100000"]) == all)
+        let a = try ll(["--subset", "7"]), b = try ll(["--subset", "7", "--subset-seed", "2"]), first = try ll(["--limit", "7"])
+        #expect(a == (try ll(["--subset", "7"])))
+        #expect(a != b && a != first && a != all, "\(a) \(b) \(first) \(all)")
+        let e = try json(runHMDist(["eval", "--checkpoint", run, "--exact", "--subset", "7", "--json"], in: tmp))
+        #expect(e["subset"] as? Int == 7 && e["count"] as? Int == 7 && e["subset_seed"] as? Int == 1)
+        for bad in [["--subset", "0"], ["--subset", "5", "--limit", "5"]] {
+            let r = try runHMDist(["eval", "--checkpoint", run, "--exact"] + bad, in: tmp)
+            #expect(!r.succeeded && r.stderr.contains("subset"), "\(r)")
+        }
+    }
+
     @Test func evalExactAndImportanceSampledAgree() throws {
         let tmp = try TestScratch()
         let run = tmp.path("D")

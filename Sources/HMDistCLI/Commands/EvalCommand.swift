@@ -19,6 +19,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Importance samples K per data point.") var samples = 5000
     @Flag(help: "Exact log p(x) by enumerating every latent state (small models only).") var exact = false
     @Option(help: "Evaluate only the first N points of the split.") var limit: Int?
+    @Option(help: "Evaluate a fixed random subset of N points of the split (chosen by --subset-seed, kept in the split's order): a representative sample where the split's order is not (MNIST's test split puts its easier half first).") var subset: Int?
+    @Option(name: .customLong("subset-seed"), help: "Seed of --subset's choice.") var subsetSeed: UInt64 = 1
     @Option(help: "Seed of the importance samples.") var seed: UInt64 = 1
     @Flag(name: .customLong("free-energy"), help: "Also the free energy E_q[log q(h|x) − log p(x,h)] per point, from the importance samples.") var freeEnergy = false
     @Option(help: "Also the MMD between N model samples and N points of the split (a random subset when it is larger).") var mmd: Int?
@@ -51,6 +53,15 @@ struct EvalCommand: ParsableCommand {
             if let standardization { values = standardization.apply(to: values) }
             var count = values.count / dataset.width
             if let limit, limit < count { count = max(limit, 0); values = Array(values[0..<(count * dataset.width)]) }
+            if let subset {
+                guard limit == nil else { throw ConfigError(path: "command line", field: "subset", "give --subset or --limit, not both") }
+                guard subset > 0 else { throw ConfigError(path: "command line", field: "subset", "expected a positive integer, found \(subset)") }
+                if subset < count {
+                    let chosen = DataOrder.permutation(count: count, seed: subsetSeed, epoch: 0).prefix(subset).sorted()
+                    values = chosen.flatMap { values[($0 * dataset.width)..<(($0 + 1) * dataset.width)] }
+                    count = subset
+                }
+            }
             guard samples > 0, threads > 0 else {
                 throw ConfigError(path: "command line", field: samples > 0 ? "threads" : "samples", "expected a positive integer")
             }
@@ -90,6 +101,7 @@ struct EvalCommand: ParsableCommand {
                     "step": ckpt.manifest.step, "standard_error": sd / Double(max(count, 1)).squareRoot(), "seconds": seconds,
                 ]
                 record["standardized"] = standardization != nil
+                if subset != nil { record["subset"] = count; record["subset_seed"] = subsetSeed }
                 if let fittedLogQ {
                     record["recognition_fit_steps"] = fitRecognition!
                     record["recognition_fit_log_q"] = fittedLogQ
