@@ -134,3 +134,24 @@ import Testing
         #expect(abs((last["lr"] as? Double ?? 0) - s.rate(atStep: 11)) < 1e-15)
     }
 }
+
+@Suite(.serialized) struct ThreadedElementWiseTests {
+    /// Element-wise work split over threads gives the same bits as on one thread (the layers
+    /// are wide enough here for the scoring, sampling and Adam to split).
+    @Test(arguments: ["rws", "ws", "nrws"])
+    func twoThreadsAreTheBitsOfOne(algorithm: String) throws {
+        let c = try small(algorithm, extra: ["batch": "120", "layers": "64,80,16"])
+        let saved = RowParallel.threads
+        defer { RowParallel.threads = saved }
+        RowParallel.threads = 1
+        let one = try trainDirectly(c, ranks: 1)[0]
+        RowParallel.threads = 2
+        let two = try trainDirectly(c, ranks: 1)[0]
+        RowParallel.threads = 3
+        let three = try trainDirectly(c, ranks: 2)[0]
+        RowParallel.threads = 1
+        let oneOnTwoRanks = try trainDirectly(c, ranks: 2)[0]
+        #expect(one == two, "\(algorithm): 2 threads differ from 1")
+        #expect(three == oneOnTwoRanks, "\(algorithm): 3 threads on 2 ranks differ from 1 thread on 2 ranks")
+    }
+}

@@ -43,14 +43,22 @@ public final class BernoulliLayer: ConditionalLayer {
 
     public func sample(pre: Matrix, every: Int, into value: Matrix, stream: RandomStream,
                        tag: UInt32, firstIndex: Int) {
-        hm_bernoulli_sample(pre.data, Int64(every), value.data, Int64(value.rows), Int64(outWidth),
-                            stream.key, tag, stream.step, UInt32(truncatingIfNeeded: firstIndex))
+        let w = outWidth
+        RowParallel.run(rows: value.rows, cols: w, aligned: every) { part in
+            hm_bernoulli_sample(pre.data + (part.lowerBound / every) * w, Int64(every), value.data + part.lowerBound * w,
+                                Int64(part.count), Int64(w), stream.key, tag, stream.step,
+                                UInt32(truncatingIfNeeded: firstIndex + part.lowerBound))
+        }
     }
 
     public func score(pre: Matrix, preEvery: Int, value: Matrix, valueEvery: Int, rows: Int,
                       delta: Matrix?, logProb: UnsafeMutablePointer<Double>?) {
-        hm_bernoulli_score(pre.data, Int64(preEvery), value.data, Int64(valueEvery), delta?.data,
-                           logProb, Int64(rows), Int64(outWidth))
+        let w = outWidth
+        RowParallel.run(rows: rows, cols: w, aligned: RowParallel.lcm(preEvery, valueEvery)) { part in
+            let r = part.lowerBound
+            hm_bernoulli_score(pre.data + (r / preEvery) * w, Int64(preEvery), value.data + (r / valueEvery) * w, Int64(valueEvery),
+                               delta.map { $0.data + r * w }, logProb.map { $0 + r }, Int64(part.count), Int64(w))
+        }
     }
 
     public func accumulateGradient(delta: Matrix, input: Matrix?) {

@@ -35,8 +35,11 @@ public final class Adam: Optimizer {
         stepCount += 1
         let c1 = 1 - pow(Double(beta1), Double(stepCount))
         let c2 = 1 - pow(Double(beta2), Double(stepCount))
-        hm_adam(parameters.data, gradients.data, m.data, v.data, Int64(parameters.count),
-                learningRate, beta1, beta2, epsilon, Float(c1), Float(c2))
+        let (p, g, m, v, lr, b1, b2, eps) = (parameters.data, gradients.data, self.m.data, self.v.data, learningRate, beta1, beta2, epsilon)
+        RowParallel.run(rows: parameters.count, cols: 1, aligned: 4096) { part in
+            let o = part.lowerBound
+            hm_adam(p + o, g + o, m + o, v + o, Int64(part.count), lr, b1, b2, eps, Float(c1), Float(c2))
+        }
     }
 }
 

@@ -40,6 +40,7 @@ struct BenchCommand: ParsableCommand {
                 algo = a
             }
             BLASKernel.setThreads(threads)
+            RowParallel.threads = threads
             let settings = try w.config(algorithm: algo, data: data ?? "synthetic", extra: ddcSplit.map { [("ddc-split", $0)] } ?? [])
             let x: Matrix
             if let data {

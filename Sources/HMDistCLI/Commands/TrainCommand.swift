@@ -2,6 +2,7 @@ import ArgumentParser
 import CKernels
 import Foundation
 import HMComm
+import HMCore
 import HMPlatform
 import HMReport
 import HMTraining
@@ -72,6 +73,7 @@ struct TrainCommand: ParsableCommand {
             throw ConfigError(path: "command line", field: "report-every", "writes RUN/report.html: expected --run-dir too")
         }
         BLASKernel.setThreads(settings.threads)
+        RowParallel.threads = settings.threads
         if let launcher = MPICommunicator.expectedWorldSize() {
             guard settings.ranks == 1 else {
                 throw ConfigError(path: "command line", field: "ranks", "--ranks runs ranks as threads of one process; under \(launcher.source) use the launcher's rank count instead")
