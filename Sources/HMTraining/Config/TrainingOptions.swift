@@ -42,7 +42,7 @@ public enum TrainingOptions {
         .real("grow-threshold", \.growThreshold, expected: "a number ≥ 0", { $0 >= 0 }, help: "Least gain of the held-out log-likelihood, nats per point, for a stage's units to be kept (default 0.01)."),
         .real("labelled-fraction", \.labelledFraction, expected: "a number in [0, 1]", { (0...1).contains($0) }, help: "--goal-cycles: the fraction of training examples whose labels clamp the goal (semi-supervised; default 1); the others infer it."),
         .int("ranks", \.ranks, minimum: 1, help: "Ranks as threads of this process (single-node mode; default 1)."),
-        .int("threads", \.threads, minimum: 1, help: "BLAS threads per rank (default 1)."),
+        .int("threads", \.threads, minimum: 1, help: "Threads per rank (default 1): the BLAS products and the element-wise work (scoring, sampling, Adam), split by rows; the bits do not depend on it."),
         .flag("reproducible", \.reproducible, help: "World-size-independent results, bit for bit (exact fixed-point sums)."),
         .int("eval-every", \.evalEvery, minimum: 0, help: "Estimate the held-out log-likelihood every S steps (0: only at the end)."),
         .int("eval-samples", \.evalSamples, minimum: 1, help: "Importance samples of those estimates (default 100)."),
