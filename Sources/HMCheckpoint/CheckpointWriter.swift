@@ -32,10 +32,13 @@ public struct CheckpointWriter: Sendable {
     /// The `checkpoints/` directory.
     public let directory: String
     public var compressionLevel: Int
+    /// zstd worker threads per shard; 0 compresses in the calling thread (see `Zstd.workers`).
+    public var compressionWorkers: Int
 
-    public init(checkpointsDirectory: String, compressionLevel: Int = 3) {
+    public init(checkpointsDirectory: String, compressionLevel: Int = 3, compressionWorkers: Int = 0) {
         self.directory = checkpointsDirectory
         self.compressionLevel = compressionLevel
+        self.compressionWorkers = compressionWorkers
     }
 
     public func stagingDirectory(step: Int) -> String {
@@ -82,8 +85,9 @@ public struct CheckpointWriter: Sendable {
 
     /// Every rank: encodes its part as safetensors, compresses it as one zstd frame, writes
     /// and fsyncs `shard-0000R-of-0000N.safetensors.zst` into the staging directory — in one
-    /// pass: zstd compresses on its own thread while this one hashes and writes what comes
-    /// out, and the tensors' bytes go to zstd without being assembled into a file image.
+    /// pass: this thread hashes and writes each piece as zstd produces it (with workers, while
+    /// they compress the next), and the tensors' bytes go to zstd without being assembled into
+    /// a file image.
     public func writeShard(rank: Int, worldSize: Int, tensors: [Tensor],
                            into stagingDirectory: String) throws -> ShardRecord {
         guard 0 <= rank, rank < worldSize else {
@@ -95,7 +99,7 @@ public struct CheckpointWriter: Sendable {
         var hasher = SHA256(), bytes = 0
         try DurableFile.write(to: CheckpointLayout.join(stagingDirectory, name)) { write in
             try withRawBuffers([prefix] + ordered.map(\.bytes)) { parts in
-                try Zstd.compress(parts, level: compressionLevel) { compressed in
+                try Zstd.compress(parts, level: compressionLevel, workers: compressionWorkers) { compressed in
                     hasher.update(compressed)
                     bytes += compressed.count
                     try write(compressed)
