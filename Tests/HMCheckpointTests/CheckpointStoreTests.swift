@@ -33,6 +33,26 @@ import Testing
         #expect(throws: CheckpointError.self) { try CheckpointReader.load(committed) }
     }
 
+    /// A shard written from views of memory the caller holds is the same file, byte for byte,
+    /// as one written from tensors that own their bytes.
+    @Test func viewsWriteTheSameShardAsTensors() throws {
+        let run = try TemporaryDirectory()
+        let tensors = sampleTensors()
+        let buffers = tensors.map { t in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: t.bytes.count, alignment: 8)
+            b.copyBytes(from: t.bytes)
+            return b
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let views = zip(tensors, buffers).map { TensorView(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: UnsafeRawBufferPointer($1)) }
+        let writer = CheckpointWriter(checkpointsDirectory: run.file("checkpoints"), compressionLevel: 1)
+        let staging = try writer.prepare(step: 1)
+        let owned = try writer.writeShard(rank: 0, worldSize: 2, tensors: tensors, into: staging)
+        let viewed = try writer.writeShard(rank: 1, worldSize: 2, tensors: views, into: staging)
+        #expect(owned.sha256 == viewed.sha256 && owned.bytes == viewed.bytes)
+        #expect(try readBytes(staging + "/" + owned.file) == readBytes(staging + "/" + viewed.file))
+    }
+
     @Test(arguments: [1, 3])
     func saveThenLoadRoundTrips(_ shards: Int) throws {
         let run = try TemporaryDirectory()

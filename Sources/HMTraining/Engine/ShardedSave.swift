@@ -17,7 +17,7 @@ struct ShardedSave {
     /// What the save cost this rank (for the log and the benchmarks).
     struct Cost { var bytesWritten: Int; var seconds: Double; var committedAfter: Double; var totalBytes: Int }
 
-    func save(_ info: CheckpointInfo, tensors: [Tensor]) throws -> Cost {
+    func save<T: TensorSource>(_ info: CheckpointInfo, tensors: [T]) throws -> Cost {
         let started = Date()
         if comm.rank == 0 { _ = try writer.prepare(step: info.step) }
         try comm.barrier()
