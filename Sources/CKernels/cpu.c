@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "hm_cpu.h"
+#include <sched.h>
+#include <unistd.h>
 
 hm_cpu_features hm_cpu_detect(void) {
     hm_cpu_features f = {0};
@@ -16,4 +19,21 @@ hm_cpu_features hm_cpu_detect(void) {
     f.isAMD = __builtin_cpu_is("amd") != 0;
 #endif
     return f;
+}
+
+int hm_cpus_available(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int hm_cpus_online(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }

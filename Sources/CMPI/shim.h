@@ -11,6 +11,8 @@ static inline MPI_Datatype _Nonnull hm_mpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype _Nonnull hm_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op _Nonnull hm_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Op _Nonnull hm_mpi_max(void) { return MPI_MAX; }
+static inline MPI_Info _Nonnull hm_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline int hm_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline MPI_Request _Nonnull hm_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline void * _Nonnull hm_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Status * _Nullable hm_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }

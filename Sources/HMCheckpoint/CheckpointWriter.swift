@@ -32,10 +32,13 @@ public struct CheckpointWriter: Sendable {
     /// The `checkpoints/` directory.
     public let directory: String
     public var compressionLevel: Int
+    /// zstd worker threads per shard; 0 compresses in the calling thread (see `Zstd.workers`).
+    public var compressionWorkers: Int
 
-    public init(checkpointsDirectory: String, compressionLevel: Int = 3) {
+    public init(checkpointsDirectory: String, compressionLevel: Int = 3, compressionWorkers: Int = 0) {
         self.directory = checkpointsDirectory
         self.compressionLevel = compressionLevel
+        self.compressionWorkers = compressionWorkers
     }
 
     public func stagingDirectory(step: Int) -> String {
@@ -82,9 +85,10 @@ public struct CheckpointWriter: Sendable {
 
     /// Every rank: encodes its part as safetensors, compresses it as one zstd frame, writes
     /// and fsyncs `shard-0000R-of-0000N.safetensors.zst` into the staging directory — in one
-    /// pass: zstd compresses on its own thread while this one hashes and writes what comes
-    /// out, and the tensors' bytes go to zstd without being assembled into a file image.
-    public func writeShard(rank: Int, worldSize: Int, tensors: [Tensor],
+    /// pass: this thread hashes and writes each piece as zstd produces it (with workers, while
+    /// they compress the next), and the tensors' bytes go to zstd without being assembled into
+    /// a file image.
+    public func writeShard<T: TensorSource>(rank: Int, worldSize: Int, tensors: [T],
                            into stagingDirectory: String) throws -> ShardRecord {
         guard 0 <= rank, rank < worldSize else {
             throw CheckpointError(.invalidArgument, path: stagingDirectory, field: "rank",
@@ -94,13 +98,13 @@ public struct CheckpointWriter: Sendable {
         let (prefix, ordered) = try Safetensors.layout(tensors, metadata: ["format": "pt"])
         var hasher = SHA256(), bytes = 0
         try DurableFile.write(to: CheckpointLayout.join(stagingDirectory, name)) { write in
-            try withRawBuffers([prefix] + ordered.map(\.bytes)) { parts in
-                try Zstd.compress(parts, level: compressionLevel) { compressed in
+            try prefix.withUnsafeBytes { header in try withRawBuffers(ordered) { parts in
+                try Zstd.compress([header] + parts, level: compressionLevel, workers: compressionWorkers) { compressed in
                     hasher.update(compressed)
                     bytes += compressed.count
                     try write(compressed)
                 }
-            }
+            } }
         }
         return ShardRecord(file: name, bytes: bytes, sha256: hasher.finalizeHex())
     }
@@ -175,10 +179,10 @@ public struct CheckpointWriter: Sendable {
     }
 }
 
-/// `body` with the bytes of every array, in order (the arrays stay where they are).
-private func withRawBuffers<R>(_ arrays: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+/// `body` with the bytes of every tensor, in order (the bytes stay where they are).
+private func withRawBuffers<T: TensorSource, R>(_ tensors: [T], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
     func nest(_ i: Int, _ done: [UnsafeRawBufferPointer]) throws -> R {
-        i == arrays.count ? try body(done) : try arrays[i].withUnsafeBytes { try nest(i + 1, done + [$0]) }
+        i == tensors.count ? try body(done) : try tensors[i].withBytes { try nest(i + 1, done + [$0]) }
     }
     return try nest(0, [])
 }

@@ -13,14 +13,17 @@ public enum DurableFile {
 
     /// Creates (or truncates) `path`, lets `produce` write it through the sink it is given,
     /// in pieces, and fsyncs the file before returning. The kernel is asked to start writing
-    /// back each whole page written so far at once, so that the final fsync finds little
-    /// left to do (whole pages only: a page still being filled is not written back twice).
+    /// back each whole page written so far at once (whole pages only: a page still being
+    /// filled is not written back twice), and every `syncInterval` bytes a `BackgroundSync`
+    /// flushes what has been written, so that the final fsync finds little left to do.
     public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(path, "open for writing") }
         var closed = false
         defer { if !closed { close(fd) } }
-        var offset = 0, started = 0
+        let background = BackgroundSync(fd: fd)
+        defer { _ = background.finish() }
+        var offset = 0, started = 0, synced = 0
         try produce { piece in
             guard piece.count > 0 else { return }
             let written = try transfer(piece.count, path, "write") { Glibc.write(fd, piece.baseAddress! + $0, piece.count - $0) }
@@ -31,11 +34,23 @@ public enum DurableFile {
                 hm_start_writeback(fd, Int64(started), Int64(pages - started))
                 started = pages
             }
+            if offset - synced >= syncInterval {
+                background.request()
+                synced = offset
+            }
+        }
+        // An error a background sync saw is not reported to later syncs of the same file.
+        let backgroundError = background.finish()
+        guard backgroundError == 0 else {
+            throw CheckpointError(.io, path: path, "fdatasync failed: \(String(cString: strerror(backgroundError)))")
         }
         guard fsync(fd) == 0 else { throw failure(path, "fsync") }
         closed = true
         guard close(fd) == 0 else { throw failure(path, "close") }
     }
+
+    /// How many bytes `write(to:_:)` writes between background syncs.
+    static let syncInterval = 4 << 20
 
     /// The whole content of the file at `path`.
     public static func read(_ path: String) throws -> [UInt8] {

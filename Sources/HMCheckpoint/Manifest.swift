@@ -58,7 +58,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     }
 
     /// The manifest entries of tensors split into shards, shard `i` of `parts.count` each.
-    public static func tensorEntries(for parts: [[Tensor]]) -> [String: TensorEntry] {
+    public static func tensorEntries<T: TensorSource>(for parts: [[T]]) -> [String: TensorEntry] {
         var entries: [String: TensorEntry] = [:]
         for (rank, part) in parts.enumerated() {
             let shard = CheckpointLayout.shardFileName(rank: rank, worldSize: parts.count)

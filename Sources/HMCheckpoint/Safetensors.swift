@@ -20,7 +20,7 @@ public enum Safetensors {
     public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
         let (prefix, ordered) = try layout(tensors, metadata: metadata)
         var output: [UInt8] = []
-        output.reserveCapacity(ordered.reduce(prefix.count) { $0 + $1.bytes.count })
+        output.reserveCapacity(ordered.reduce(prefix.count) { $0 + $1.byteCount })
         output += prefix
         for tensor in ordered { output += tensor.bytes }
         return output
@@ -28,8 +28,8 @@ public enum Safetensors {
 
     /// The file as parts, for writing it without assembling it: `prefix` (the header length
     /// and the padded JSON header), then the bytes of each of `ordered`, in that order.
-    public static func layout(_ tensors: [Tensor], metadata: [String: String] = [:]) throws
-        -> (prefix: [UInt8], ordered: [Tensor]) {
+    public static func layout<T: TensorSource>(_ tensors: [T], metadata: [String: String] = [:]) throws
+        -> (prefix: [UInt8], ordered: [T]) {
         var names = Set<String>()
         for tensor in tensors where tensor.name == "__metadata__" || !names.insert(tensor.name).inserted {
             throw CheckpointError(.invalidArgument, path: tensor.name, field: "name",
@@ -47,7 +47,7 @@ public enum Safetensors {
         }
         var offset = 0
         for tensor in ordered {
-            let end = offset + tensor.bytes.count
+            let end = offset + tensor.byteCount
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append("\(jsonString(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\","
                 + "\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")

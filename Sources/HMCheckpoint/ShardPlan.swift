@@ -19,7 +19,7 @@ public enum ShardPlan {
     }
 
     /// `tensors` split into `shards` parts by `balance`; a part may be empty.
-    public static func split(_ tensors: [Tensor], into shards: Int) -> [[Tensor]] {
-        balance(byteCounts: tensors.map(\.bytes.count), shards: shards).map { $0.map { tensors[$0] } }
+    public static func split<T: TensorSource>(_ tensors: [T], into shards: Int) -> [[T]] {
+        balance(byteCounts: tensors.map(\.byteCount), shards: shards).map { $0.map { tensors[$0] } }
     }
 }

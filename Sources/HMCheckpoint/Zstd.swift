@@ -17,22 +17,62 @@ public enum Zstd {
     }
 
     /// Compresses the concatenation of `parts` as one frame (content checksum and content size
-    /// on, like `compress`), handing the compressed bytes to `sink` as they come. With
-    /// `workers` ≥ 1 — when this libzstd is built multithreaded — zstd compresses on its own
-    /// threads while `sink` runs, so that hashing and writing overlap the compression.
-    public static func compress(_ parts: [UnsafeRawBufferPointer], level: Int, workers: Int = 1,
+    /// on, like `compress`), handing the compressed bytes to `sink` as they come.
+    ///
+    /// With `workers` ≥ 1 — when this libzstd is built multithreaded — zstd compresses on its
+    /// own threads while `sink` runs, so that hashing and writing overlap the compression.
+    /// With 0 it compresses in this thread straight from `parts` into the buffer `sink` is
+    /// given, without the copy of the input that `ZSTD_compressStream2` makes.
+    public static func compress(_ parts: [UnsafeRawBufferPointer], level: Int, workers: Int = 0,
                                 into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let context = ZSTD_createCCtx() else {
             throw CheckpointError(.compression, path: "<zstd>", "ZSTD_createCCtx failed")
         }
         defer { ZSTD_freeCCtx(context) }
+        let total = parts.reduce(0) { $0 + $1.count }
+        if workers > 0 {
+            try compressStreaming(parts, total: total, level: level, workers: workers, context: context, into: sink)
+        } else {
+            try compressInPlace(parts, total: total, level: level, context: context, into: sink)
+        }
+    }
+
+    /// Buffer-less: zstd reads each part where it lies (earlier parts stay in memory, so
+    /// matches may reach back into them) and writes whole blocks into `buffer`, sized for the
+    /// worst case of one chunk as `ZSTD_compressContinue` requires. Chunks of 1 MB: each is
+    /// one write of the caller's, and 256 KB writes cost the kernel measurably more.
+    private static func compressInPlace(_ parts: [UnsafeRawBufferPointer], total: Int, level: Int,
+                                        context: OpaquePointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var parameters = ZSTD_getParams(Int32(clamping: level), UInt64(total), 0)
+        parameters.fParams.checksumFlag = 1
+        parameters.fParams.contentSizeFlag = 1
+        try check(ZSTD_compressBegin_advanced(context, nil, 0, parameters, UInt64(total)), "<zstd>", "ZSTD_compressBegin_advanced")
+        let chunk = 1 << 20, capacity = ZSTD_compressBound(chunk)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        for part in parts where part.count > 0 {
+            var start = 0
+            while start < part.count {
+                let count = min(chunk, part.count - start)
+                let produced = try check(ZSTD_compressContinue(context, buffer, capacity, part.baseAddress! + start, count),
+                                         "<zstd>", "ZSTD_compressContinue")
+                if produced > 0 { try sink(UnsafeRawBufferPointer(start: buffer, count: produced)) }
+                start += count
+            }
+        }
+        // The last (empty) block and the checksum; with no input at all, the frame header too.
+        let produced = try check(ZSTD_compressEnd(context, buffer, capacity, nil, 0), "<zstd>", "ZSTD_compressEnd")
+        try sink(UnsafeRawBufferPointer(start: buffer, count: produced))
+    }
+
+    private static func compressStreaming(_ parts: [UnsafeRawBufferPointer], total: Int, level: Int, workers: Int,
+                                          context: OpaquePointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         for (parameter, value) in [(ZSTD_c_compressionLevel, Int32(clamping: level)),
                                    (ZSTD_c_checksumFlag, 1), (ZSTD_c_contentSizeFlag, 1)] {
             try check(ZSTD_CCtx_setParameter(context, parameter, value), "<zstd>", "ZSTD_CCtx_setParameter")
         }
         // A libzstd without threads refuses the parameter: then it compresses in this thread.
-        if workers > 0 { _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers)) }
-        let total = parts.reduce(0) { $0 + $1.count }
+        _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers))
         try check(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(total)), "<zstd>", "ZSTD_CCtx_setPledgedSrcSize")
         let capacity = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)

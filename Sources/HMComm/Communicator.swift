@@ -16,6 +16,9 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// The host this rank runs on (for logs and the per-rank report).
     var hostName: String { get }
+    /// The ranks of this world on this rank's host, itself included: those that share its
+    /// cores (for sizing helper threads without oversubscribing them).
+    var ranksOnThisHost: Int { get }
 
     /// In-place sum across ranks; every rank ends with the same values. `count` may be 0.
     func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
@@ -136,6 +139,7 @@ public final class SingleProcessCommunicator: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public var hostName: String { HostName.current }
+    public var ranksOnThisHost: Int { 1 }
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         try check(count: count, "allreduceSum(Float × \(count))")

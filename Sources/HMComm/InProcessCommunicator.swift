@@ -72,6 +72,8 @@ public final class InProcessCommunicator: Communicator {
     public let rank: Int
     public var size: Int { world.size }
     public let hostName: String
+    /// Every rank is a thread of this process.
+    public var ranksOnThisHost: Int { world.size }
     let world: SharedWorld
     /// Per-rank scratch for the blocked rank-order sum, reused across calls.
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: SharedWorld.block * 8, alignment: 64)

@@ -16,6 +16,8 @@ public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     public let hostName: String
+    /// The size of this rank's MPI_COMM_TYPE_SHARED part of the world (1 if MPI cannot say).
+    public let ranksOnThisHost: Int
     /// The thread level MPI provides (MPI_THREAD_SINGLE 0 … MPI_THREAD_MULTIPLE 3).
     public let threadLevel: Int32
     /// The largest element count (bytes for broadcast/allgather) handed to one MPI call.
@@ -64,6 +66,14 @@ public final class MPICommunicator: Communicator {
         } else {
             hostName = HostName.current
         }
+        // Collective, like the init itself: every rank makes its communicator at start-up.
+        var local: MPI_Comm? = nil, localSize: Int32 = 1
+        if MPI_Comm_split_type(world, hm_mpi_comm_type_shared(), 0, hm_mpi_info_null(), &local) == hm_mpi_success(),
+           local != nil {
+            MPI_Comm_size(local, &localSize)
+            MPI_Comm_free(&local)
+        }
+        ranksOnThisHost = max(1, Int(localSize))
     }
 
     // MARK: Launcher check

@@ -33,6 +33,7 @@ public final class RecordingCommunicator: Communicator {
     public var rank: Int { inner.rank }
     public var size: Int { inner.size }
     public var hostName: String { inner.hostName }
+    public var ranksOnThisHost: Int { inner.ranksOnThisHost }
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         note("allreduce", count * 4)

@@ -20,9 +20,10 @@ import Testing
         #expect(try Zstd.decompress(frame) == input)
     }
 
-    /// The streaming form (what checkpoints use): parts, empty ones among them, compressed on
-    /// zstd's worker thread and handed out in pieces, make one frame — checksum and content
-    /// size in its header — that decompresses to their concatenation.
+    /// The streaming form (what checkpoints use): parts, empty ones among them, compressed in
+    /// this thread from the parts themselves or on zstd's worker thread, and handed out in
+    /// pieces, make one frame — checksum and content size in its header — that decompresses
+    /// to their concatenation.
     @Test(arguments: [0, 1])
     func partsStreamIntoOneFrame(workers: Int) throws {
         let parts = [Self.noise(3_000_000), [], [UInt8](repeating: 7, count: 100_000), Self.noise(17), Self.noise(2_500_000)]
@@ -36,6 +37,31 @@ import Testing
         #expect(frame[4] & 0x04 != 0, "Content_Checksum_flag")
         #expect(frame[4] >> 6 != 0 || frame[4] & 0x20 != 0, "Frame_Content_Size present")
         #expect(try Zstd.decompress(frame) == parts.flatMap { $0 })
+    }
+
+    /// Fast (negative) levels and high ones make frames the decoder checks like any other:
+    /// bit-exact back, and a flipped byte of the (here incompressible) payload caught.
+    @Test(arguments: [-10, -1, 1, 19])
+    func everyAcceptedLevelRoundTripsAndIsChecked(level: Int) throws {
+        let input = Self.noise(400_000) + [UInt8](repeating: 3, count: 50_000)
+        var frame: [UInt8] = []
+        try input.withUnsafeBytes { try Zstd.compress([$0], level: level) { frame += $0 } }
+        #expect(try Zstd.decompress(frame) == input)
+        frame[frame.count / 3] ^= 0x01
+        #expect(throws: CheckpointError.self) { try Zstd.decompress(frame) }
+    }
+
+    /// A rank compresses on its share of the host's cores, one of them left to its own thread.
+    @Test(arguments: [
+        (1, 2, 1, 0),   // pinned to one CPU (taskset, or a rank bound to a core)
+        (2, 2, 1, 1),   // a lone rank on two cores
+        (2, 2, 2, 0),   // two unbound ranks on two cores: one core each
+        (8, 8, 2, 3),   // two ranks sharing a socket's mask
+        (4, 64, 1, 3),  // bound to 4 of 64 cores
+        (8, 8, 16, 0),  // more ranks than cores
+    ])
+    func workersTakeTheRanksShareOfCores(_ available: Int, _ online: Int, _ ranks: Int, _ expected: Int) {
+        #expect(Zstd.workers(cpusAvailable: available, cpusOnline: online, ranksOnThisHost: ranks) == expected)
     }
 
     @Test func repetitiveDataShrinks() throws {

@@ -7,7 +7,7 @@ import HMComm
 struct CommunicatorTests {
     @Test func aWorldOfOneIsTheIdentity() throws {
         let comm = SingleProcessCommunicator()
-        #expect(comm.rank == 0 && comm.size == 1 && !comm.hostName.isEmpty)
+        #expect(comm.rank == 0 && comm.size == 1 && !comm.hostName.isEmpty && comm.ranksOnThisHost == 1)
         var f: [Float] = [1, 2, 3]
         var d: [Double] = [4, 5]
         var i: [Int64] = [Int64.max, -1]

@@ -112,8 +112,8 @@ struct InProcessWorldTests {
 
     @Test(arguments: sizes)
     func ranksSizesAndHostNames(size n: Int) throws {
-        let ids = try world(n) { comm in [comm.rank, comm.size, comm.hostName.isEmpty ? 0 : 1] }
-        #expect(ids == (0..<n).map { [$0, n, 1] })
+        let ids = try world(n) { comm in [comm.rank, comm.size, comm.hostName.isEmpty ? 0 : 1, comm.ranksOnThisHost] }
+        #expect(ids == (0..<n).map { [$0, n, 1, n] }, "every rank is a thread of this process, on this host")
     }
 
     // MARK: Determinism

@@ -51,6 +51,7 @@ struct OptionsTests {
         #expect(try config([:]).epochs == 10)
         #expect(try config([:]).spikes == SpikeBinning(binMs: 2, window: 5) && SpikeBinning().step == 5)
         #expect(try config([:]).algorithm.ddcSplit == .layer)
+        #expect(try config([:]).zstdLevel == 1 && config(["zstd-level": "-1"]).zstdLevel == -1)
     }
 
     @Test(arguments: [
@@ -67,6 +68,9 @@ struct OptionsTests {
         (["valid-from": "-1"], "valid-from", "≥ 0"),
         (["ddc-split": "half"], "ddc-split", "layer or paper"),
         (["ddc-feature-type": "tanh"], "ddc-feature-type", "sigmoid or cosine"),
+        (["zstd-level": "0"], "zstd-level", "fast level from -1 to -10"),
+        (["zstd-level": "-11"], "zstd-level", "fast level from -1 to -10"),
+        (["zstd-level": "20"], "zstd-level", "from 1 to 19"),
     ])
     func badValuesNameTheKey(_ given: [String: String], key: String, says: String) {
         #expect {

@@ -20,4 +20,11 @@ typedef struct {
 /// The features of the CPU this process runs on. Cheap; safe to call before anything else.
 hm_cpu_features hm_cpu_detect(void);
 
+/// The CPUs this process may run on (its affinity mask: what `taskset` or the MPI launcher's
+/// binding left it); the online CPUs where the mask cannot be read. At least 1.
+int hm_cpus_available(void);
+
+/// The CPUs online on this host. At least 1.
+int hm_cpus_online(void);
+
 #endif

@@ -197,7 +197,8 @@ extension Bench {
                                 keep: 2, fault: nil)
         let info = CheckpointInfo(step: trainer.step, config: ConfigFile.json(trainer.config),
                                   architecture: ModelCheckpoint.architecture(trainer.machine.model))
-        let cost = try saver.save(info, tensors: tensors)
+        // The tensors are views of the trainer's buffers: they must outlive the save, unchanged.
+        let cost = try withExtendedLifetime(trainer) { try saver.save(info, tensors: tensors) }
         try comm.barrier()
         let t0 = Date()
         let loaded = try CheckpointReader.load(directory)
@@ -206,7 +207,7 @@ extension Bench {
         var resume = [Date().timeIntervalSince(t0)]
         try resume.withUnsafeMutableBufferPointer { try comm.allreduceSum($0.baseAddress!, count: 1) }
         return CheckpointCost(write_seconds: cost.committedAfter, bytes_on_disk: cost.totalBytes,
-                              uncompressed_bytes: tensors.reduce(0) { $0 + $1.bytes.count },
+                              uncompressed_bytes: tensors.reduce(0) { $0 + $1.byteCount },
                               mb_per_second_per_rank: Double(cost.bytesWritten) / 1e6 / cost.seconds,
                               resume_seconds: resume[0] / Double(comm.size))
     }

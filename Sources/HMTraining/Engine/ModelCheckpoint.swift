@@ -8,24 +8,27 @@ import HMData
 /// run stores, the model description in the manifest's `architecture`, and how a machine, its
 /// optimizer and its algorithm's state are rebuilt from them. HMCheckpoint only sees tensors.
 public enum ModelCheckpoint {
-    public static func tensors(_ machine: HelmholtzMachine, optimizer: Optimizer?, state: [StateTensor] = []) -> [Tensor] {
+    /// The tensors a checkpoint stores. Parameters and optimizer state are views of the
+    /// machine's and optimizer's buffers, not copies (34 MB per save for B3): save them before
+    /// either changes or goes away, as a save between steps does.
+    public static func tensors(_ machine: HelmholtzMachine, optimizer: Optimizer?, state: [StateTensor] = []) -> [SavedTensor] {
         let store = machine.store
-        var out: [Tensor] = store.entries.map { e in
-            Tensor(name: e.name, shape: e.shape, values: slice(store.values, e))
+        func view(_ name: String, _ buffer: Matrix, _ e: ParameterStore.Entry) -> SavedTensor {
+            .view(TensorView(name: name, dtype: .f32, shape: e.shape,
+                             bytes: UnsafeRawBufferPointer(start: buffer.data + e.offset, count: e.count * MemoryLayout<Float>.size)))
         }
+        var out = store.entries.map { view($0.name, store.values, $0) }
         if let optimizer {
             for (slot, buffer) in optimizer.slots {
-                for e in store.entries {
-                    out.append(Tensor(name: "optimizer.\(e.name).\(slot)", shape: e.shape, values: slice(buffer, e)))
-                }
+                out += store.entries.map { view("optimizer.\($0.name).\(slot)", buffer, $0) }
             }
-            out.append(Tensor(name: "optimizer.step", shape: [1], values: [Int64(optimizer.stepCount)]))
+            out.append(.tensor(Tensor(name: "optimizer.step", shape: [1], values: [Int64(optimizer.stepCount)])))
         }
         for s in state {
             switch s.values {
-            case .float32(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
-            case .float64(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
-            case .int64(let v): out.append(Tensor(name: s.name, shape: s.shape, values: v))
+            case .float32(let v): out.append(.tensor(Tensor(name: s.name, shape: s.shape, values: v)))
+            case .float64(let v): out.append(.tensor(Tensor(name: s.name, shape: s.shape, values: v)))
+            case .int64(let v): out.append(.tensor(Tensor(name: s.name, shape: s.shape, values: v)))
             }
         }
         return out
@@ -142,10 +145,6 @@ public enum ModelCheckpoint {
         optimizer.stepCount = Int(step)
     }
 
-    private static func slice(_ buffer: Matrix, _ e: ParameterStore.Entry) -> [Float] {
-        Array(UnsafeBufferPointer(start: buffer.data + e.offset, count: e.count))
-    }
-
     private static func restore(_ checkpoint: Checkpoint, name: String, entry e: ParameterStore.Entry,
                                 into buffer: Matrix) throws {
         guard let t = checkpoint[name] else {
@@ -156,5 +155,28 @@ public enum ModelCheckpoint {
         }
         let values = try t.values(as: Float.self)
         values.withUnsafeBufferPointer { (buffer.data + e.offset).update(from: $0.baseAddress!, count: e.count) }
+    }
+}
+
+/// A tensor as a save writes it: a view of a buffer that stays where it is, or one of its own.
+public enum SavedTensor: TensorSource {
+    case view(TensorView)
+    case tensor(Tensor)
+
+    private var source: any TensorSource {
+        switch self {
+        case .view(let v): return v
+        case .tensor(let t): return t
+        }
+    }
+    public var name: String { source.name }
+    public var dtype: DType { source.dtype }
+    public var shape: [Int] { source.shape }
+    public var byteCount: Int { source.byteCount }
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .view(let v): return try v.withBytes(body)
+        case .tensor(let t): return try t.withBytes(body)
+        }
     }
 }

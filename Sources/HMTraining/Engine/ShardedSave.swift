@@ -6,6 +6,8 @@ import HMComm
 /// compresses and writes (and fsyncs) its own shard of the tensors, balanced by bytes; the
 /// shard records are gathered; rank 0 writes the manifest, renames the directory and
 /// replaces `LATEST`; a final barrier keeps every rank until the step is committed.
+/// Each rank compresses with as many zstd workers as its share of the host's cores allows
+/// (`Zstd.workers`), whatever the writer was given.
 struct ShardedSave {
     let comm: Communicator
     let writer: CheckpointWriter
@@ -15,11 +17,13 @@ struct ShardedSave {
     /// What the save cost this rank (for the log and the benchmarks).
     struct Cost { var bytesWritten: Int; var seconds: Double; var committedAfter: Double; var totalBytes: Int }
 
-    func save(_ info: CheckpointInfo, tensors: [Tensor]) throws -> Cost {
+    func save<T: TensorSource>(_ info: CheckpointInfo, tensors: [T]) throws -> Cost {
         let started = Date()
         if comm.rank == 0 { _ = try writer.prepare(step: info.step) }
         try comm.barrier()
         let parts = ShardPlan.split(tensors, into: comm.size)
+        var writer = self.writer
+        writer.compressionWorkers = Zstd.workers(ranksOnThisHost: comm.ranksOnThisHost)
         let record = try writer.writeShard(rank: comm.rank, worldSize: comm.size, tensors: parts[comm.rank],
                                            into: writer.stagingDirectory(step: info.step))
         if fault?.fires(.crashInSave, rank: comm.rank, step: info.step) == true { kill(getpid(), SIGKILL) }

@@ -123,8 +123,9 @@ public struct TrainingRun {
             let info = CheckpointInfo(step: trainer.step, epoch: trainer.epoch, samplesSeen: trainer.samplesSeen,
                                       config: recorded, architecture: architecture)
             let tensors = ModelCheckpoint.tensors(machine, optimizer: trainer.optimizer, state: trainer.algorithm.state)
-                + ModelCheckpoint.tensors(self.data.standardization)
-            let cost = try saver.save(info, tensors: tensors)
+                + ModelCheckpoint.tensors(self.data.standardization).map(SavedTensor.tensor)
+            // The tensors are views of the buffers: they must outlive the save, unchanged.
+            let cost = try withExtendedLifetime((machine, trainer)) { try saver.save(info, tensors: tensors) }
             metrics.write(["step": trainer.step, "epoch": trainer.epoch, "time": Date().timeIntervalSince(start),
                            "checkpoint_seconds": cost.committedAfter, "checkpoint_bytes": cost.totalBytes,
                            "checkpoint_rank_mb_per_second": Double(cost.bytesWritten) / 1e6 / cost.seconds])
