@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed rounds; the best is reported.") var rounds = 5
     @Option(help: "Threads per rank: BLAS and the element-wise work.") var threads = 1
     @Option(help: "Also time one checkpoint save (every rank its shard) and resume, in this directory (emptied first).") var checkpoint: String?
-    @Option(name: .customLong("zstd-level"), help: "zstd level of the checkpoint.") var zstdLevel = 1
+    @Option(name: .customLong("zstd-level"), help: "zstd level of the checkpoint (as train: default -1).") var zstdLevel = -1
     @Flag(help: "Record every rank's phases of every step of the best round (docs/command-line.md, bench).") var timeline = false
     @Flag(help: "One JSON object on stdout.") var json = false
 

@@ -75,8 +75,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var logEvery = 100
     /// Refresh `RUN/report.html` every S steps and at the end (0: never); free to change on resume.
     public var reportEvery = 0
-    /// zstd level of checkpoint shards (1 is as small as 3 on float weights, and faster).
-    public var zstdLevel = 1
+    /// zstd level of checkpoint shards: -1 (a fast level) runs at disk speed; 1 saves ~9 % of the bytes at ~400 MB/s a core.
+    public var zstdLevel = -1
     public var onDivergence: OnDivergence = .stop
     /// Settings a resumed run may change although they change the trajectory.
     public var allowChanges: [String] = []

@@ -165,7 +165,7 @@ public enum TrainingOptions {
     // The fast levels −1 … −10 skip the entropy coding of literals, all zstd level 1 gains on
     // float tensors (about 9 %) and most of its time; lower ones compress floats no faster.
     // 0 would be zstd's default level, 3: refused rather than guessed.
-    static let zstdLevel = TrainingOption(key: "zstd-level", value: "N", help: "zstd level of checkpoint shards (1–19, or the fast levels -1 to -10; default 1).", apply: { c, input, source in
+    static let zstdLevel = TrainingOption(key: "zstd-level", value: "N", help: "zstd level of checkpoint shards (1–19, or the fast levels -1 to -10; default -1: shards at disk speed, about 10 % larger than at 1).", apply: { c, input, source in
         guard let v = TrainingOption.integer(input), (-10...19).contains(v), v != 0 else {
             throw ConfigError(path: source, field: "zstd-level", "expected a level from 1 to 19 or a fast level from -1 to -10, found \(TrainingOption.shown(input))")
         }
