@@ -51,7 +51,7 @@ struct OptionsTests {
         #expect(try config([:]).epochs == 10)
         #expect(try config([:]).spikes == SpikeBinning(binMs: 2, window: 5) && SpikeBinning().step == 5)
         #expect(try config([:]).algorithm.ddcSplit == .layer)
-        #expect(try config([:]).zstdLevel == 1 && config(["zstd-level": "-1"]).zstdLevel == -1)
+        #expect(try config([:]).zstdLevel == -1 && config(["zstd-level": "1"]).zstdLevel == 1)
     }
 
     @Test(arguments: [
