@@ -20,6 +20,9 @@ public struct LearningRateSchedule: Sendable, Equatable {
         self.totalSteps = totalSteps
     }
 
+    /// True when every step has the rate `base` (no warm-up, no decay).
+    public var isConstant: Bool { shape == .constant && warmupSteps == 0 }
+
     /// The rate of step `step` (0-based: the step about to be taken).
     public func rate(atStep step: Int) -> Double {
         if step < warmupSteps { return base * Double(step + 1) / Double(warmupSteps) }

@@ -167,7 +167,7 @@ public struct TrainingRun {
                                              "comm_wait_seconds_per_step": waited / Double(windowSteps),
                                              "comm_wait_fraction": waited / window]
                 if let free { record["free_energy"] = free }
-                if config.lrSchedule != .constant || config.warmupSteps > 0 { record["lr"] = trainer.schedule.rate(atStep: s - 1) }
+                if !trainer.schedule.isConstant { record["lr"] = trainer.schedule.rate(atStep: s - 1) }
                 for (k, v) in trainer.algorithm.counters { record[k] = v }
                 if evalNow, let held {
                     let ll = try trainer.evaluate(held, samples: config.evalSamples)
