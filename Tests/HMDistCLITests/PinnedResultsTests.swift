@@ -1,24 +1,29 @@
 import Foundation
 import HMCheckpoint
+import HMPlatform
 import HMTestSupport
 import Testing
 
-/// The engine's results do not move: the SHA-256 of the parameters after 200 steps of each
-/// algorithm on `digits` (layers 64-50-20, batch 50, seed 7), on 1 rank and on `--ranks 2
-/// --reproducible`, as the build before the engine became a library computed them. The
+/// The engine's results do not move unnoticed: the SHA-256 of the parameters after 200 steps
+/// of each algorithm on `digits` (layers 64-50-20, batch 50, seed 7), on 1 rank and on
+/// `--ranks 2 --reproducible`. A change meant to move the last bits (a new kernel) re-pins
+/// them in its own commit, having passed every tolerance and enumeration test. The
 /// parameters are hashed as the float32 little-endian bytes of every tensor in the store's
 /// order (prior, generative 0…L−1 weight and bias, recognition 0…L−1 weight and bias).
 ///
-/// The bits depend on the sgemm kernel; they were taken under OpenBLAS's AVX-512 kernels
-/// (SkylakeX, which hm-dist selects on Intel Xeons, and Cooperlake, which OpenBLAS picks on
-/// AMD Zen 4 and which shares SkylakeX's sgemm). Under another kernel the test checks that two
-/// runs agree bit for bit instead.
+/// The bits depend on the sgemm kernel, so the runs ask OpenBLAS for its Haswell kernel
+/// (`OPENBLAS_CORETYPE=Haswell`), which every x86-64 CPU with AVX2 and FMA runs — Intel Xeons,
+/// AMD Zen 3 and Zen 4 alike — and the element-wise kernels are the same bits on every
+/// instruction set (fixed lane order, no contraction). So the digests are checked on every
+/// such machine; on any other the test checks only that two runs agree bit for bit.
+/// (Until 2026-12-03 they were pinned under the AVX-512 kernels, and could be re-taken only
+/// on a machine that had them.)
 @Suite(.serialized) struct PinnedResultsTests {
     static let pinned: [String: (one: String, two: String)] = [
-        "ws": ("662c04b7eedaf0cafc2745867c004df8f9136e4f5703ea52cb1458b862c30da7", "57116c39bab18587ef05ab248cc8d7a70fc3f7e3c92051f23352145a163d4293"),
-        "rws": ("c6a956f782d914065e853fcbdd0dd7dff7325e0c5b8fd4863cb5d5fe61926385", "3f5ea497a943819b6b2de918da1562385db2b78d693161264e5049bb34d8015c"),
-        "nws": ("09e6ed2f8edac1d783c4f2aae5001badef46829d4dac1c556d36388f494594e5", "c5bc70318f7a0cc7e1d5b5554a5a808453157202c775037a5bf772afb87c7c0e"),
-        "nrws": ("4999bef15892f288983d09895f10006510fdc817b03719cea9ab831af65880f7", "e8c8bfd5be80f3f50dea6b95859df4fac9099a9085530231fe31fedb8ef9e2e0"),
+        "ws": ("c2b178334a0f216523b1fa22f061f0433d48d32a638195a3a3b5f83da0c23dc5", "2c1d44069a3fa95c3a6da71a2def5726f9aba8393e393f38fc148ba81dae1162"),
+        "rws": ("5e23d581206fc00e7f98a68453309bf0bd71de26c22b49b8614a8a1bf2d58fde", "5667f058d7b7310f651dc8676690bfd5ad6a1245fb1f3f06f6086d6e3428a868"),
+        "nws": ("18811a29bc0f4a400def5866d0ee3078481877c8f2ad59a8b5895cb9c6297bbd", "2fc8f081a5bdd5ac7e8a22fc8d312f6a85cb838da9d41df126c704773a3f3368"),
+        "nrws": ("bc7bd8a8c364fd273efb98f0e626487fd18c9fb2fe522e294b812c45b0d15e49", "ca5657e014f7c5990c35709c51b6cb6dc0f421543b42f2c25d0185989f584b64"),
     ]
 
     static func parameterDigest(_ run: String) throws -> String {
@@ -30,22 +35,26 @@ import Testing
     }
 
     @Test(arguments: ["ws", "rws", "nws", "nrws"])
-    func parametersAfter200StepsAreTheOldBuildsBits(algorithm: String) throws {
+    func parametersAfter200StepsAreThePinnedBits(algorithm: String) throws {
         let tmp = try TestScratch()
         var digests: [String] = []
+        let haswell = CPUFeatures.current.avx2 && CPUFeatures.current.fma
+        let environment = haswell ? ["OPENBLAS_CORETYPE": "Haswell"] : [:]
         var core = ""
         for (name, extra) in [("one", [String]()), ("two", ["--ranks", "2", "--reproducible"]), ("again", ["--ranks", "2", "--reproducible"])] {
             let r = try runHMDist(["train", "--data", "digits", "--layers", "64,50,20", "--batch", "50", "--steps", "200", "--seed", "7",
-                                   "--algorithm", algorithm, "--log-every", "1000", "--run-dir", tmp.path(name)] + extra, in: tmp)
+                                   "--algorithm", algorithm, "--log-every", "1000", "--run-dir", tmp.path(name)] + extra,
+                                  environment: environment, in: tmp)
             try #require(r.succeeded, "\(r)")
             core = r.stdout.components(separatedBy: "OpenBLAS core ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? "?"
             digests.append(try Self.parameterDigest(tmp.path(name)))
         }
         #expect(core != "?", "train's log names no OpenBLAS core")
         #expect(digests[1] == digests[2], "\(algorithm): two identical reproducible runs differ")
-        if ["skylakex", "cooperlake"].contains(core.lowercased()) {
-            #expect(digests[0] == Self.pinned[algorithm]!.one, "\(algorithm), 1 rank, under \(core)")
-            #expect(digests[1] == Self.pinned[algorithm]!.two, "\(algorithm), --ranks 2 --reproducible, under \(core)")
+        if haswell {
+            #expect(core.lowercased() == "haswell", "OPENBLAS_CORETYPE=Haswell, but train's log names \(core)")
+            #expect(digests[0] == Self.pinned[algorithm]!.one, "\(algorithm), 1 rank: \(digests[0])")
+            #expect(digests[1] == Self.pinned[algorithm]!.two, "\(algorithm), --ranks 2 --reproducible: \(digests[1])")
         }
     }
 }
