@@ -86,13 +86,8 @@ static inline float exp_nonpositive(float x) {
     return p * scale;
 }
 
-/// log(1 + e) for e in [0, 1], with y = 1 + e and inv = 1 / y given (the caller shares the
-/// division with the sigmoid); corrected for the rounding of 1 + e.
-static inline float log1p_unit(float e, float y, float inv) {
-    float correction = (e - (y - 1.0f)) * inv;
-    int big = y > 1.41421356f;
-    float x = big ? y * 0.5f - 1.0f : y - 1.0f;
-    float k = big ? 1.0f : 0.0f;
+/// log(m · 2^k) for m in [√½, √2), as x = m − 1 and k: the Cephes polynomial.
+static inline float log_reduced(float x, float k) {
     float z = x * x;
     float p = 7.0376836292e-2f;
     p = p * x - 1.1514610310e-1f;
@@ -106,7 +101,27 @@ static inline float log1p_unit(float e, float y, float inv) {
     p = p * x * z;
     p = p + k * -2.12194440e-4f;
     p = p - 0.5f * z;
-    return x + p + k * 0.693359375f + correction;
+    return x + p + k * 0.693359375f;
+}
+
+/// log(1 + e) for e in [0, 1], with y = 1 + e and inv = 1 / y given (the caller shares the
+/// division with the sigmoid); corrected for the rounding of 1 + e.
+static inline float log1p_unit(float e, float y, float inv) {
+    float correction = (e - (y - 1.0f)) * inv;
+    int big = y > 1.41421356f;
+    return log_reduced(big ? y * 0.5f - 1.0f : y - 1.0f, big ? 1.0f : 0.0f) + correction;
+}
+
+/// log(y) for a normal y ≥ 1 (a product of factors 1 + e): y = m · 2^k, m in [√½, √2).
+static inline float log_atleast1(float y) {
+    int32_t bits;
+    memcpy(&bits, &y, sizeof bits);
+    float k = (float)((bits >> 23) - 127);
+    bits = (bits & 0x007fffff) | 0x3f800000;
+    float m;
+    memcpy(&m, &bits, sizeof m);  // in [1, 2)
+    int big = m > 1.41421356f;
+    return log_reduced(big ? m * 0.5f - 1.0f : m - 1.0f, big ? k + 1.0f : k);
 }
 
 /// With e = exp(−|a|) and inv = 1 / (1 + e): σ(a) = (a ≥ 0 ? 1 : e) · inv and
@@ -151,35 +166,60 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 }
 
 #define LANES 16
+/// Factors 1 + e ≤ 2 multiplied into one lane's product before its logarithm is taken: the
+/// product stays below 2^(FACTORS + 1), far from float's 2^128.
+#define FACTORS 64
 
+/// Per row: log p(s | a) = Σ_j s_j a_j − max(a_j, 0) − log(1 + e_j), e_j = exp(−|a_j|), and
+/// δ_j = s_j − σ(a_j). The logarithms are shared: each of LANES lanes multiplies its factors
+/// y_j = 1 + e_j (up to FACTORS of them) and takes one logarithm of the product, so a row of
+/// n units costs about n / FACTORS logarithms rather than n. The rounding of each y_j is
+/// added back as (e_j − (y_j − 1)) / y_j, as in log1p_unit. Every lane does its units in the
+/// same order, and the lanes are summed pairwise in a fixed order, so the result is the same
+/// bits on every instruction set.
 CLONES
 void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *state,
                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                         int64_t cols) {
+    int64_t full = cols - cols % LANES;
     for (int64_t r = 0; r < rows; r++) {
         const float *a = logits + (r / logitDiv) * cols;
         const float *s = state + (r / stateDiv) * cols;
         float *d = delta ? delta + r * cols : 0;
-        float acc[LANES] = {0};
-        int64_t full = cols - cols % LANES;
-        for (int64_t j0 = 0; j0 < full; j0 += LANES) {
-            for (int l = 0; l < LANES; l++) {
-                float x = a[j0 + l], e = exp_nonpositive(-fabsf(x)), inv = 1.0f / (1.0f + e);
-                acc[l] += s[j0 + l] * x - softplus_from(x, e, inv);
-                if (d) d[j0 + l] = s[j0 + l] - sigmoid_from(x, e, inv);
+        if (!rowLogProb) {
+            for (int64_t j = 0; d && j < cols; j++) {
+                float x = a[j], e = exp_nonpositive(-fabsf(x));
+                d[j] = s[j] - sigmoid_from(x, e, 1.0f / (1.0f + e));
+            }
+            continue;
+        }
+        float acc[LANES] = {0}, prod[LANES];
+        for (int l = 0; l < LANES; l++) prod[l] = 1.0f;
+        for (int64_t c0 = 0; c0 < full; c0 += FACTORS * LANES) {
+            int64_t c1 = c0 + FACTORS * LANES < full ? c0 + FACTORS * LANES : full;
+            for (int64_t j0 = c0; j0 < c1; j0 += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    float x = a[j0 + l], e = exp_nonpositive(-fabsf(x)), y = 1.0f + e, inv = 1.0f / y;
+                    acc[l] += s[j0 + l] * x - (x > 0.0f ? x : 0.0f) - (e - (y - 1.0f)) * inv;
+                    prod[l] *= y;
+                    if (d) d[j0 + l] = s[j0 + l] - sigmoid_from(x, e, inv);
+                }
+            }
+            if (c1 < full) {
+                for (int l = 0; l < LANES; l++) { acc[l] -= log_atleast1(prod[l]); prod[l] = 1.0f; }
             }
         }
         for (int64_t j = full; j < cols; j++) {
-            float x = a[j], e = exp_nonpositive(-fabsf(x)), inv = 1.0f / (1.0f + e);
-            acc[j - full] += s[j] * x - softplus_from(x, e, inv);
+            float x = a[j], e = exp_nonpositive(-fabsf(x)), y = 1.0f + e, inv = 1.0f / y;
+            acc[j - full] += s[j] * x - (x > 0.0f ? x : 0.0f) - (e - (y - 1.0f)) * inv;
+            prod[j - full] *= y;
             if (d) d[j] = s[j] - sigmoid_from(x, e, inv);
         }
-        if (rowLogProb) {
-            // Fixed pairwise order, so the sum is the same bits on every instruction set.
-            for (int width = LANES / 2; width > 0; width /= 2)
-                for (int l = 0; l < width; l++) acc[l] += acc[l + width];
-            rowLogProb[r] += (double)acc[0];
-        }
+        for (int l = 0; l < LANES; l++) acc[l] -= log_atleast1(prod[l]);
+        // Fixed pairwise order, so the sum is the same bits on every instruction set.
+        for (int width = LANES / 2; width > 0; width /= 2)
+            for (int l = 0; l < width; l++) acc[l] += acc[l + width];
+        rowLogProb[r] += (double)acc[0];
     }
 }
 

@@ -58,6 +58,38 @@ import Testing
         #expect(abs(lp[0] - want) < 1e-4 * abs(want))
     }
 
+    /// Rows as wide as a layer gets, past the point where the shared logarithm's products are
+    /// flushed (64 factors a lane): the row's log-probability against float64, within the
+    /// float32 rounding of its terms, and δ the same bits as s − σ(a).
+    @Test(arguments: [1, 15, 16, 17, 200, 784, 1027, 2053, 5000])
+    func bernoulliScoreOfWideRows(cols: Int) {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(cols)
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 11) / Double(1 << 53)
+        }
+        for spread in [0.0, 3.0, 30.0] {
+            let a = (0..<cols).map { _ in Float((next() - 0.5) * 2 * spread) }
+            let s = (0..<cols).map { _ in next() < 0.3 ? Float(1) : 0 }
+            var delta = [Float](repeating: 0, count: cols), sigma = delta
+            var lp = [Double](repeating: 0, count: 1)
+            hm_bernoulli_score(a, 1, s, 1, &delta, &lp, 1, Int64(cols))
+            hm_sigmoid(a, &sigma, Int64(cols))
+            var want = 0.0, scale = 0.0
+            for j in 0..<cols {
+                let x = Double(a[j]), term = Double(s[j]) * x - (max(x, 0) + log1p(exp(-abs(x))))
+                want += term
+                scale += abs(Double(s[j]) * x) + abs(term)
+                #expect(delta[j] == s[j] - sigma[j], "δ of unit \(j) of \(cols)")
+            }
+            #expect(abs(lp[0] - want) <= 1e-6 * scale, "\(cols) units, logits in ±\(spread): \(lp[0]) vs \(want)")
+            var scoreOnly = [Double](repeating: 0, count: 1), deltaOnly = [Float](repeating: 0, count: cols)
+            hm_bernoulli_score(a, 1, s, 1, nil, &scoreOnly, 1, Int64(cols))
+            hm_bernoulli_score(a, 1, s, 1, &deltaOnly, nil, 1, Int64(cols))
+            #expect(scoreOnly == lp && deltaOnly == delta, "the score and δ do not depend on whether the other is asked for")
+        }
+    }
+
     @Test func nonFiniteDetection() {
         var x = [Float](repeating: 1, count: 1000)
         x[3] = .greatestFiniteMagnitude

@@ -21,9 +21,9 @@ import Testing
 @Suite(.serialized) struct PinnedResultsTests {
     static let pinned: [String: (one: String, two: String)] = [
         "ws": ("c2b178334a0f216523b1fa22f061f0433d48d32a638195a3a3b5f83da0c23dc5", "2c1d44069a3fa95c3a6da71a2def5726f9aba8393e393f38fc148ba81dae1162"),
-        "rws": ("5e23d581206fc00e7f98a68453309bf0bd71de26c22b49b8614a8a1bf2d58fde", "5667f058d7b7310f651dc8676690bfd5ad6a1245fb1f3f06f6086d6e3428a868"),
+        "rws": ("1ac54ca259ee6fed32964175aa60115d3c6e317005c53efa64dfc10736fd1d1b", "df97cbb366dc11f302cdaa624a9285426985da7f1123d90d8f883e4fe9c3713c"),
         "nws": ("18811a29bc0f4a400def5866d0ee3078481877c8f2ad59a8b5895cb9c6297bbd", "2fc8f081a5bdd5ac7e8a22fc8d312f6a85cb838da9d41df126c704773a3f3368"),
-        "nrws": ("bc7bd8a8c364fd273efb98f0e626487fd18c9fb2fe522e294b812c45b0d15e49", "ca5657e014f7c5990c35709c51b6cb6dc0f421543b42f2c25d0185989f584b64"),
+        "nrws": ("8b7a66b9dbe3ad9f36b13bebe657be20954f12ef980fd4893fcbfbf5f80b6b2e", "f1f7f13db4394f73ec25ceb5d0fbdac3639dce222a09bb342c22ce275d734fee"),
     ]
 
     static func parameterDigest(_ run: String) throws -> String {
