@@ -6,7 +6,8 @@
 #   scripts/bench_compare.sh PREVIOUS_BINARY [THIS_BINARY] > compare.jsonl
 #
 # Configurations: B1 and B3 on 1 rank (1 thread), 1 rank with 2 threads, 2 ranks unbound and
-# 2 ranks bound to a core each; B1 with ws on 1 rank. STEPS (100), ROUNDS (5), ROUNDS_OUTER (2).
+# 2 ranks bound to a core each; B1 with ws on 1 rank. STEPS (100), ROUNDS (5), ROUNDS_OUTER (2);
+# CONFIGS="b1 1 1 core;b3 2 1 core" (workload ranks threads bind, ';' between) for fewer.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 before=${1:?usage: bench_compare.sh PREVIOUS_BINARY [THIS_BINARY]}
@@ -15,6 +16,7 @@ steps=${STEPS:-100}; rounds=${ROUNDS:-5}; outer=${ROUNDS_OUTER:-2}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 configs=("b1 1 1 core" "b1 1 2 core" "b1 2 1 none" "b1 2 1 core" "b3 1 1 core" "b3 1 2 core" "b3 2 1 none" "b3 2 1 core" "b1-ws 1 1 core")
+[ -n "${CONFIGS:-}" ] && IFS=';' read -r -a configs <<< "$CONFIGS"
 for round in $(seq "$outer"); do
     for c in "${configs[@]}"; do
         read -r w n t bind <<< "$c"
