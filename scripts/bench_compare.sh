@@ -20,6 +20,7 @@ configs=("b1 1 1 core" "b1 1 2 core" "b1 2 1 none" "b1 2 1 core" "b3 1 1 core" "
 for round in $(seq "$outer"); do
     for c in "${configs[@]}"; do
         read -r w n t bind <<< "$c"
+        [ -n "$bind" ] || { echo "bench_compare.sh: configuration '$c': expected WORKLOAD RANKS THREADS BIND" >&2; exit 2; }
         extra=(); workload=$w
         [ "$w" = b1-ws ] && { workload=b1; extra=(--algorithm ws); }
         for build in before after; do

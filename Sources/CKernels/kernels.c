@@ -166,14 +166,14 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 }
 
 #define LANES 16
-/// Factors 1 + e ≤ 2 multiplied into one lane's product before its logarithm is taken: the
-/// product stays below 2^(FACTORS + 1), far from float's 2^128.
+/// Factors 1 + e ≤ 2 multiplied into one lane's product before its logarithm is taken (one
+/// more from a row's tail): the product stays at most 2^(FACTORS + 1), far from float's 2^128.
 #define FACTORS 64
 
 /// Per row: log p(s | a) = Σ_j s_j a_j − max(a_j, 0) − log(1 + e_j), e_j = exp(−|a_j|), and
 /// δ_j = s_j − σ(a_j). The logarithms are shared: each of LANES lanes multiplies its factors
 /// y_j = 1 + e_j (up to FACTORS of them) and takes one logarithm of the product, so a row of
-/// n units costs about n / FACTORS logarithms rather than n. The rounding of each y_j is
+/// n units costs max(16, n / FACTORS) logarithms, or n if n < 16, rather than n (16 for 784). The rounding of each y_j is
 /// added back as (e_j − (y_j − 1)) / y_j, as in log1p_unit. Every lane does its units in the
 /// same order, and the lanes are summed pairwise in a fixed order, so the result is the same
 /// bits on every instruction set.
@@ -215,7 +215,8 @@ void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *stat
             prod[j - full] *= y;
             if (d) d[j] = s[j] - sigmoid_from(x, e, inv);
         }
-        for (int l = 0; l < LANES; l++) acc[l] -= log_atleast1(prod[l]);
+        int used = full ? LANES : (int)cols;  // lanes past a short row's tail hold log 1 = 0
+        for (int l = 0; l < used; l++) acc[l] -= log_atleast1(prod[l]);
         // Fixed pairwise order, so the sum is the same bits on every instruction set.
         for (int width = LANES / 2; width > 0; width /= 2)
             for (int l = 0; l < width; l++) acc[l] += acc[l + width];
