@@ -42,7 +42,7 @@ def main(argv):
         c = colours[i % len(colours)]
         s.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="{" ".join(f"{X(m):.1f},{Y(y):.1f}" for m, y in pts)}"/>')
         for m, y in pts: s.append(f'<circle cx="{X(m):.1f}" cy="{Y(y):.1f}" r="3" fill="{c}"/>')
-        s.append(f'<text x="{L + 10}" y="{T + 14 + 16 * i}" fill="{c}">{label}</text>')
+        s.append(f'<text x="{W - R - 10}" y="{H - B - 10 - 16 * (len(runs) - 1 - i)}" fill="{c}" text-anchor="end">{label}</text>')
     s.append('</svg>')
     open(out, "w").write("\n".join(s) + "\n")
 
