@@ -1,6 +1,7 @@
 #include "hm_kernels.h"
 #include <math.h>
 #include <string.h>
+#include "lanes.h"
 
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
@@ -170,13 +171,63 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 /// more from a row's tail): the product stays at most 2^(FACTORS + 1), far from float's 2^128.
 #define FACTORS 64
 
+/// Units j of a row with j − c0 in lanes h ..< h + 8 of LANES-wide groups, c0 ≤ j < c1 (whole
+/// groups): each lane's sum of s·a − max(a, 0) − (rounding of 1 + e), its product of 1 + e
+/// and, if d is given, the deltas. `mask` picks the lanes to update (all, but in a row's tail).
+/// A group's two halves are independent, so they are done one after the other, each in one
+/// 8-lane register: both at once would not fit AVX2's sixteen registers.
+LANES8 void score_lanes(const float *a, const float *s, float *d, int64_t c0, int64_t c1, int h,
+                        float *acc, float *prod, const i8 *mask) {
+    f8 sum, product;
+    F8_LOAD(sum, acc + h);
+    F8_LOAD(product, prod + h);
+    for (int64_t j = c0 + h; j < c1; j += LANES) {
+        f8 x, state, e, minus;
+        F8_LOAD(x, a + j);
+        F8_LOAD(state, s + j);
+        minus = F8_NEGABS(x);
+        f8_exp_nonpositive(&e, &minus);
+        f8 y = 1.0f + e, inv = 1.0f / y;
+        f8 term = state * x - F8_SELECT(x > 0.0f, x, F8_SPLAT(0.0f)) - (e - (y - 1.0f)) * inv;
+        if (mask) {
+            sum = F8_SELECT(*mask, sum + term, sum);
+            product = F8_SELECT(*mask, product * y, product);
+        } else {
+            sum += term;
+            product *= y;
+        }
+        if (d) {
+            f8 delta = state - F8_SELECT(x >= 0.0f, F8_SPLAT(1.0f), e) * inv;  // s − σ(a)
+            F8_STORE(d + j, delta);
+        }
+    }
+    F8_STORE(acc + h, sum);
+    F8_STORE(prod + h, product);
+}
+
+/// acc −= log(prod) in every lane, and prod = 1. A lane that took no factor holds 1, whose
+/// logarithm is exactly 0.
+LANES8 void take_logs(float *acc, float *prod) {
+    for (int h = 0; h < LANES; h += 8) {
+        f8 sum, product, logarithm;
+        F8_LOAD(sum, acc + h);
+        F8_LOAD(product, prod + h);
+        f8_log_atleast1(&logarithm, &product);
+        sum -= logarithm;
+        product = F8_SPLAT(1.0f);
+        F8_STORE(acc + h, sum);
+        F8_STORE(prod + h, product);
+    }
+}
+
 /// Per row: log p(s | a) = Σ_j s_j a_j − max(a_j, 0) − log(1 + e_j), e_j = exp(−|a_j|), and
 /// δ_j = s_j − σ(a_j). The logarithms are shared: each of LANES lanes multiplies its factors
 /// y_j = 1 + e_j (up to FACTORS of them) and takes one logarithm of the product, so a row of
-/// n units costs max(16, n / FACTORS) logarithms, or n if n < 16, rather than n (16 for 784). The rounding of each y_j is
-/// added back as (e_j − (y_j − 1)) / y_j, as in log1p_unit. Every lane does its units in the
-/// same order, and the lanes are summed pairwise in a fixed order, so the result is the same
-/// bits on every instruction set.
+/// n units costs 16 logarithms per 1,024 units (at least 16) rather than n. The rounding of
+/// each y_j is added back as (e_j − (y_j − 1)) / y_j, as in log1p_unit. Unit j goes to lane
+/// j mod 16 (a row's tail past its last whole group: lane j − full); every lane does its units
+/// in the same order, and the lanes are summed pairwise in a fixed order, so the result is the
+/// same bits on every instruction set, and the same as one unit at a time would give.
 CLONES
 void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *state,
                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
@@ -197,26 +248,27 @@ void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *stat
         for (int l = 0; l < LANES; l++) prod[l] = 1.0f;
         for (int64_t c0 = 0; c0 < full; c0 += FACTORS * LANES) {
             int64_t c1 = c0 + FACTORS * LANES < full ? c0 + FACTORS * LANES : full;
-            for (int64_t j0 = c0; j0 < c1; j0 += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    float x = a[j0 + l], e = exp_nonpositive(-fabsf(x)), y = 1.0f + e, inv = 1.0f / y;
-                    acc[l] += s[j0 + l] * x - (x > 0.0f ? x : 0.0f) - (e - (y - 1.0f)) * inv;
-                    prod[l] *= y;
-                    if (d) d[j0 + l] = s[j0 + l] - sigmoid_from(x, e, inv);
-                }
+            for (int h = 0; h < LANES; h += 8) {
+                if (d) score_lanes(a, s, d, c0, c1, h, acc, prod, 0);
+                else score_lanes(a, s, 0, c0, c1, h, acc, prod, 0);
             }
-            if (c1 < full) {
-                for (int l = 0; l < LANES; l++) { acc[l] -= log_atleast1(prod[l]); prod[l] = 1.0f; }
+            if (c1 < full) take_logs(acc, prod);
+        }
+        int64_t tail = cols - full;
+        if (tail) {  // units full + l go to lane l: padded to a whole group, the rest masked off
+            float ta[LANES] = {0}, ts[LANES] = {0}, td[LANES];
+            int32_t on[LANES];
+            memcpy(ta, a + full, (size_t)tail * sizeof(float));
+            memcpy(ts, s + full, (size_t)tail * sizeof(float));
+            for (int l = 0; l < LANES; l++) on[l] = l < tail ? -1 : 0;
+            for (int h = 0; h < LANES; h += 8) {
+                i8 mask;
+                memcpy(&mask, on + h, sizeof mask);
+                score_lanes(ta, ts, td, 0, LANES, h, acc, prod, &mask);
             }
+            if (d) memcpy(d + full, td, (size_t)tail * sizeof(float));
         }
-        for (int64_t j = full; j < cols; j++) {
-            float x = a[j], e = exp_nonpositive(-fabsf(x)), y = 1.0f + e, inv = 1.0f / y;
-            acc[j - full] += s[j] * x - (x > 0.0f ? x : 0.0f) - (e - (y - 1.0f)) * inv;
-            prod[j - full] *= y;
-            if (d) d[j] = s[j] - sigmoid_from(x, e, inv);
-        }
-        int used = full ? LANES : (int)cols;  // lanes past a short row's tail hold log 1 = 0
-        for (int l = 0; l < used; l++) acc[l] -= log_atleast1(prod[l]);
+        take_logs(acc, prod);
         // Fixed pairwise order, so the sum is the same bits on every instruction set.
         for (int width = LANES / 2; width > 0; width /= 2)
             for (int l = 0; l < width; l++) acc[l] += acc[l + width];

@@ -10,7 +10,9 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 rev=${1:?usage: score_kernel.sh REVISION}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-git -C "$here" show "$rev:Sources/CKernels/kernels.c" | sed 's/\bhm_/old_hm_/g; s/old_hm_kernels\.h/hm_kernels.h/' > "$dir/old.c"
+mkdir "$dir/old"  # the revision's private headers (lanes.h, if it has one) beside its kernels
+git -C "$here" show "$rev:Sources/CKernels/kernels.c" | sed 's/\bhm_/old_hm_/g; s/old_hm_kernels\.h/hm_kernels.h/' > "$dir/old/old.c"
+git -C "$here" show "$rev:Sources/CKernels/lanes.h" > "$dir/old/lanes.h" 2>/dev/null || rm -f "$dir/old/lanes.h"
 sed 's/\bhm_/new_hm_/g; s/new_hm_kernels\.h/hm_kernels.h/' "$here/Sources/CKernels/kernels.c" > "$dir/new.c"
 cat > "$dir/main.c" <<'C'
 #include <stdint.h>
@@ -46,8 +48,9 @@ int main(void) {
     return 0;
 }
 C
-for f in old new main; do
-    clang -O3 -ffp-contract=off -fno-math-errno -DREV="\"$rev\"" -I"$here/Sources/CKernels/include" -c "$dir/$f.c" -o "$dir/$f.o"
-done
+flags=(-O3 -ffp-contract=off -fno-math-errno -DREV="\"$rev\"" -I"$here/Sources/CKernels/include")
+clang "${flags[@]}" -c "$dir/old/old.c" -o "$dir/old.o"
+clang "${flags[@]}" -I"$here/Sources/CKernels" -c "$dir/new.c" -o "$dir/new.o"
+clang "${flags[@]}" -c "$dir/main.c" -o "$dir/main.o"
 clang "$dir/main.o" "$dir/old.o" "$dir/new.o" -o "$dir/score" -lm
 "$dir/score"
