@@ -171,53 +171,37 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 /// more from a row's tail): the product stays at most 2^(FACTORS + 1), far from float's 2^128.
 #define FACTORS 64
 
-/// Units j of a row with j − c0 in lanes h ..< h + 8 of LANES-wide groups, c0 ≤ j < c1 (whole
-/// groups): each lane's sum of s·a − max(a, 0) − (rounding of 1 + e), its product of 1 + e
-/// and, if d is given, the deltas. `mask` picks the lanes to update (all, but in a row's tail).
-/// A group's two halves are independent, so they are done one after the other, each in one
-/// 8-lane register: both at once would not fit AVX2's sixteen registers.
-LANES8 void score_lanes(const float *a, const float *s, float *d, int64_t c0, int64_t c1, int h,
-                        float *acc, float *prod, const i8 *mask) {
-    f8 sum, product;
-    F8_LOAD(sum, acc + h);
-    F8_LOAD(product, prod + h);
-    for (int64_t j = c0 + h; j < c1; j += LANES) {
-        f8 x, state, e, minus;
-        F8_LOAD(x, a + j);
-        F8_LOAD(state, s + j);
-        minus = F8_NEGABS(x);
-        f8_exp_nonpositive(&e, &minus);
-        f8 y = 1.0f + e, inv = 1.0f / y;
-        f8 term = state * x - F8_SELECT(x > 0.0f, x, F8_SPLAT(0.0f)) - (e - (y - 1.0f)) * inv;
-        if (mask) {
-            sum = F8_SELECT(*mask, sum + term, sum);
-            product = F8_SELECT(*mask, product * y, product);
-        } else {
-            sum += term;
-            product *= y;
-        }
-        if (d) {
-            f8 delta = state - F8_SELECT(x >= 0.0f, F8_SPLAT(1.0f), e) * inv;  // s − σ(a)
-            F8_STORE(d + j, delta);
-        }
-    }
-    F8_STORE(acc + h, sum);
-    F8_STORE(prod + h, product);
+#define V f8
+#define VI i8
+#define VW 8
+#define VNAME(name) f8_##name
+#include "score_rows.h"
+#undef V
+#undef VI
+#undef VW
+#undef VNAME
+
+#define V f16
+#define VI i16
+#define VW 16
+#define VNAME(name) f16_##name
+#include "score_rows.h"
+#undef V
+#undef VI
+#undef VW
+#undef VNAME
+
+__attribute__((target("avx512f")))
+static void score_wide(const float *logits, int64_t logitDiv, const float *state, int64_t stateDiv,
+                       float *delta, double *rowLogProb, int64_t rows, int64_t cols) {
+    f16_score_rows(logits, logitDiv, state, stateDiv, delta, rowLogProb, rows, cols);
 }
 
-/// acc −= log(prod) in every lane, and prod = 1. A lane that took no factor holds 1, whose
-/// logarithm is exactly 0.
-LANES8 void take_logs(float *acc, float *prod) {
-    for (int h = 0; h < LANES; h += 8) {
-        f8 sum, product, logarithm;
-        F8_LOAD(sum, acc + h);
-        F8_LOAD(product, prod + h);
-        f8_log_atleast1(&logarithm, &product);
-        sum -= logarithm;
-        product = F8_SPLAT(1.0f);
-        F8_STORE(acc + h, sum);
-        F8_STORE(prod + h, product);
-    }
+__attribute__((target_clones("avx2", "default")))
+static void score_narrow(const float *logits, int64_t logitDiv, const float *state,
+                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
+                         int64_t cols) {
+    f8_score_rows(logits, logitDiv, state, stateDiv, delta, rowLogProb, rows, cols);
 }
 
 /// Per row: log p(s | a) = Σ_j s_j a_j − max(a_j, 0) − log(1 + e_j), e_j = exp(−|a_j|), and
@@ -228,52 +212,22 @@ LANES8 void take_logs(float *acc, float *prod) {
 /// j mod 16 (a row's tail past its last whole group: lane j − full); every lane does its units
 /// in the same order, and the lanes are summed pairwise in a fixed order, so the result is the
 /// same bits on every instruction set, and the same as one unit at a time would give.
-CLONES
+int hm_bernoulli_score_at(int width, const float *logits, int64_t logitDiv, const float *state,
+                          int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
+                          int64_t cols) {
+    if (width == 16 && !__builtin_cpu_supports("avx512f")) return 0;
+    if (width != 8 && width != 16) return 0;
+    (width == 16 ? score_wide : score_narrow)(logits, logitDiv, state, stateDiv, delta, rowLogProb,
+                                              rows, cols);
+    return 1;
+}
+
+/// With AVX-512, a group's 16 lanes are one register; otherwise two of 8 (score_rows.h).
 void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *state,
                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                         int64_t cols) {
-    int64_t full = cols - cols % LANES;
-    for (int64_t r = 0; r < rows; r++) {
-        const float *a = logits + (r / logitDiv) * cols;
-        const float *s = state + (r / stateDiv) * cols;
-        float *d = delta ? delta + r * cols : 0;
-        if (!rowLogProb) {
-            for (int64_t j = 0; d && j < cols; j++) {
-                float x = a[j], e = exp_nonpositive(-fabsf(x));
-                d[j] = s[j] - sigmoid_from(x, e, 1.0f / (1.0f + e));
-            }
-            continue;
-        }
-        float acc[LANES] = {0}, prod[LANES];
-        for (int l = 0; l < LANES; l++) prod[l] = 1.0f;
-        for (int64_t c0 = 0; c0 < full; c0 += FACTORS * LANES) {
-            int64_t c1 = c0 + FACTORS * LANES < full ? c0 + FACTORS * LANES : full;
-            for (int h = 0; h < LANES; h += 8) {
-                if (d) score_lanes(a, s, d, c0, c1, h, acc, prod, 0);
-                else score_lanes(a, s, 0, c0, c1, h, acc, prod, 0);
-            }
-            if (c1 < full) take_logs(acc, prod);
-        }
-        int64_t tail = cols - full;
-        if (tail) {  // units full + l go to lane l: padded to a whole group, the rest masked off
-            float ta[LANES] = {0}, ts[LANES] = {0}, td[LANES];
-            int32_t on[LANES];
-            memcpy(ta, a + full, (size_t)tail * sizeof(float));
-            memcpy(ts, s + full, (size_t)tail * sizeof(float));
-            for (int l = 0; l < LANES; l++) on[l] = l < tail ? -1 : 0;
-            for (int h = 0; h < LANES; h += 8) {
-                i8 mask;
-                memcpy(&mask, on + h, sizeof mask);
-                score_lanes(ta, ts, td, 0, LANES, h, acc, prod, &mask);
-            }
-            if (d) memcpy(d + full, td, (size_t)tail * sizeof(float));
-        }
-        take_logs(acc, prod);
-        // Fixed pairwise order, so the sum is the same bits on every instruction set.
-        for (int width = LANES / 2; width > 0; width /= 2)
-            for (int l = 0; l < width; l++) acc[l] += acc[l + width];
-        rowLogProb[r] += (double)acc[0];
-    }
+    if (!hm_bernoulli_score_at(16, logits, logitDiv, state, stateDiv, delta, rowLogProb, rows, cols))
+        hm_bernoulli_score_at(8, logits, logitDiv, state, stateDiv, delta, rowLogProb, rows, cols);
 }
 
 CLONES

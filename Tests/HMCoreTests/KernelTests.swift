@@ -103,6 +103,46 @@ import Testing
         }
     }
 
+    /// The scorer's 16-lane registers (AVX-512) give the bits of its 8-lane ones, on every
+    /// width a group, a flush or a tail can split, with and without δ or the score, logits
+    /// on and past the clamps. Skipped where the CPU has no AVX-512.
+    @Test func bernoulliScoreIsTheSameBitsAtEitherWidth() throws {
+        var probe = [Double](repeating: 0, count: 1)
+        try #require(hm_bernoulli_score_at(16, [0], 1, [1], 1, nil, &probe, 1, 1) == 1,
+                     "this CPU has no AVX-512: only the 8-lane scorer runs here")
+        var seed: UInt64 = 12345
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 11) / Double(1 << 53)
+        }
+        for cols in [1, 7, 8, 9, 15, 16, 17, 33, 200, 784, 1023, 1024, 1025, 1041, 2049, 5000] {
+            for spread in [1.0, 16.0, 200.0] {
+                let rows = 3
+                var a = (0..<rows * cols).map { _ in Float((next() - 0.5) * spread) }
+                a[0] = -0.0
+                if cols > 2 { a[1] = -100; a[2] = 100 }
+                let s = (0..<rows * cols).map { _ in next() < 0.3 ? Float(1) : 0 }
+                for (wantDelta, wantScore) in [(true, true), (false, true), (true, false)] {
+                    func run(_ width: Int32) -> ([UInt32], [UInt64]) {
+                        var d = [Float](repeating: 0, count: rows * cols)
+                        var l = [Double](repeating: 0.25, count: rows)
+                        d.withUnsafeMutableBufferPointer { dp in
+                            l.withUnsafeMutableBufferPointer { lp in
+                                _ = hm_bernoulli_score_at(width, a, 1, s, 1, wantDelta ? dp.baseAddress : nil,
+                                                          wantScore ? lp.baseAddress : nil, Int64(rows), Int64(cols))
+                            }
+                        }
+                        return (d.map(\.bitPattern), l.map(\.bitPattern))
+                    }
+                    let (d8, l8) = run(8), (d16, l16) = run(16)
+                    let firstDelta = d8.indices.first { d8[$0] != d16[$0] }, sameScores = l8 == l16
+                    #expect(firstDelta == nil && sameScores,
+                            "\(cols) units, logits in ±\(spread / 2), δ \(wantDelta), score \(wantScore): first δ differing at \(firstDelta ?? -1), scores \(sameScores ? "equal" : "differ")")
+                }
+            }
+        }
+    }
+
     @Test func nonFiniteDetection() {
         var x = [Float](repeating: 1, count: 1000)
         x[3] = .greatestFiniteMagnitude

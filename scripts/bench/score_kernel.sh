@@ -10,9 +10,11 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 rev=${1:?usage: score_kernel.sh REVISION}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-mkdir "$dir/old"  # the revision's private headers (lanes.h, if it has one) beside its kernels
+mkdir "$dir/old"  # the revision's private headers (those it has) beside its kernels
 git -C "$here" show "$rev:Sources/CKernels/kernels.c" | sed 's/\bhm_/old_hm_/g; s/old_hm_kernels\.h/hm_kernels.h/' > "$dir/old/old.c"
-git -C "$here" show "$rev:Sources/CKernels/lanes.h" > "$dir/old/lanes.h" 2>/dev/null || rm -f "$dir/old/lanes.h"
+for h in lanes.h lanes_maths.h score_rows.h; do
+    git -C "$here" show "$rev:Sources/CKernels/$h" > "$dir/old/$h" 2>/dev/null || rm -f "$dir/old/$h"
+done
 sed 's/\bhm_/new_hm_/g; s/new_hm_kernels\.h/hm_kernels.h/' "$here/Sources/CKernels/kernels.c" > "$dir/new.c"
 cat > "$dir/main.c" <<'C'
 #include <stdint.h>

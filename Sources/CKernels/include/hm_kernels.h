@@ -29,6 +29,11 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *state,
                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                         int64_t cols);
+/// hm_bernoulli_score with the lanes `width` wide (8, or 16 with AVX-512): the same bits at
+/// either width (tests check it). Returns 0, doing nothing, for a width this CPU cannot run.
+int hm_bernoulli_score_at(int width, const float *logits, int64_t logitDiv, const float *state,
+                          int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
+                          int64_t cols);
 
 /// out = sigmoid(in), stable for any input.
 void hm_sigmoid(const float *in, float *out, int64_t n);
