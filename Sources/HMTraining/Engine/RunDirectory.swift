@@ -74,8 +74,11 @@ public struct Progress {
 
     public init() {}
 
-    public func report(step: Int, total: Int, epoch: Int, rate: Double, bound: Double, elapsed: Double, final: Bool = false) {
-        let eta = rate > 0 && step < total ? Double(total - step) * elapsed / Double(max(step, 1)) : 0
+    /// `firstStep` is the step this process started from (a resumed run's checkpoint), so that
+    /// `elapsed` is set against the steps this process has taken.
+    public func report(step: Int, firstStep: Int, total: Int, epoch: Int, rate: Double, bound: Double,
+                       elapsed: Double, final: Bool = false) {
+        let eta = Progress.remaining(step: step, firstStep: firstStep, total: total, elapsed: elapsed)
         let line = String(format: "step %d/%d  epoch %d  %.0f points/s  bound %.3f  elapsed %@  ETA %@",
                           step, total, epoch, rate, bound, Progress.duration(elapsed), Progress.duration(eta))
         if isTerminal {
@@ -85,6 +88,12 @@ public struct Progress {
             print(line)
             fflush(stdout)  // batch logs are files: show progress as it happens
         }
+    }
+
+    /// Seconds left at the pace of this process's own steps; 0 at the end or before a step.
+    public static func remaining(step: Int, firstStep: Int, total: Int, elapsed: Double) -> Double {
+        let done = step - firstStep
+        return done > 0 && step < total ? Double(total - step) * elapsed / Double(done) : 0
     }
 
     static func duration(_ s: Double) -> String {

@@ -146,7 +146,7 @@ public struct TrainingRun {
             }
         }
 
-        let progress = Progress()
+        let progress = Progress(), firstStep = trainer.step
         var windowStart = Date(), windowSteps = 0, bound = 0.0, waited = 0.0
         var lastHeld: Double?
         while trainer.step < trainer.totalSteps {
@@ -179,7 +179,7 @@ public struct TrainingRun {
                 try judge { $0.checkBound() }
                 if evalNow, let ll = lastHeld, trainer.algorithm.trainsRecognition { try judge { $0.check(heldOut: ll, split: split) } }
                 if isLeader && logNow {
-                    progress.report(step: s, total: trainer.totalSteps, epoch: trainer.epoch, rate: rate, bound: bound,
+                    progress.report(step: s, firstStep: firstStep, total: trainer.totalSteps, epoch: trainer.epoch, rate: rate, bound: bound,
                                     elapsed: now.timeIntervalSince(start), final: s == trainer.totalSteps)
                 }
                 windowStart = Date()
