@@ -4,7 +4,7 @@ line per run of scripts/time_to_quality.sh, drawn as a plain SVG.
 
     scripts/ttq_curve.py OUT.svg LABEL=RUN_OUT_DIR [LABEL=RUN_OUT_DIR ...] [--goal -91.5]
 """
-import json, sys
+import json, math, sys
 
 def main(argv):
     out, runs, goal = argv[1], [], None
@@ -28,7 +28,7 @@ def main(argv):
          f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>']
     for m in range(0, 21, 5):
         s.append(f'<text x="{X(m)}" y="{H - B + 16}" text-anchor="middle">{m}</text>')
-    v = int(lo) + 1
+    v = math.ceil(lo)  # the first whole nat in range (int() rounds negatives up)
     while v <= hi:
         s.append(f'<text x="{L - 6}" y="{Y(v) + 4}" text-anchor="end">{v}</text>')
         s.append(f'<line x1="{L}" y1="{Y(v)}" x2="{W - R}" y2="{Y(v)}" stroke="#ddd"/>')

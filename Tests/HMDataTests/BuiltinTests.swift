@@ -11,7 +11,7 @@ import Testing
         #expect(data.isBinary)
     }
 
-    /// Pinned from /work/shared/data/digits/digits8x8-images-idx3-ubyte.gz binarized at >= 8,
+    /// Pinned from the 8×8 digits' digits8x8-images-idx3-ubyte.gz binarized at >= 8,
     /// as printed by scripts/embed_digits.py: ones per split and FNV-1a-64 of all 0/1 pixels.
     @Test func pinnedChecksum() throws {
         let data = try DataSource.load(spec: "digits")
