@@ -45,6 +45,20 @@ public enum BLASKernel {
         return nil
     }
 
+    /// A warning for a user's OPENBLAS_CORETYPE that leaves the CPU's widest vectors unused
+    /// (a generic core, or an AVX2 one on a CPU with AVX-512): hm-dist keeps it, as it keeps
+    /// every value the user set, but says what it costs. Nil when nothing is set or it fits.
+    public static func userCoreNote(environment: [String: String], cpu: CPUFeatures) -> String? {
+        guard let set = environment[Env.coreType], !set.isEmpty,
+              let pick = recommendedCore(for: cpu) else { return nil }
+        let core = set.lowercased()
+        guard genericCores.contains(core) || (cpu.hasAVX512 && !avx512Cores.contains(core)) else {
+            return nil
+        }
+        return "\(Env.coreType)=\(set) leaves this CPU's \(cpu.hasAVX512 ? "AVX-512" : "AVX2") unused; "
+            + "unset it for a \(pick.core)-class kernel"
+    }
+
     /// What the start-up step does, decided from its inputs alone.
     public struct Plan: Equatable, Sendable {
         /// Value to give OPENBLAS_CORETYPE, or nil to leave it.

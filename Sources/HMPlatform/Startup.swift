@@ -29,7 +29,8 @@ public enum Startup {
             let because = BLASKernel.recommendedCore(for: .current)?.because
             BLASKernel.setRecord(.init(autoCore: env[BLASKernel.Env.autoCore],
                                        detected: env[BLASKernel.Env.detectedCore],
-                                       because: because, note: nil))
+                                       because: because,
+                                       note: BLASKernel.userCoreNote(environment: env, cpu: .current)))
             for key in [BLASKernel.Env.reexecMarker, BLASKernel.Env.autoCore,
                         BLASKernel.Env.detectedCore] {
                 unsetenv(key)
@@ -37,7 +38,8 @@ public enum Startup {
             return
         }
 
-        var note = plan.note
+        var note = [plan.note, BLASKernel.userCoreNote(environment: env, cpu: .current)]
+            .compactMap { $0 }.joined(separator: "; ")
         if plan.reexec {
             if let error = reexec(plan) {
                 note = "re-exec failed (\(error)); kept \(plan.detected)"
@@ -46,7 +48,7 @@ public enum Startup {
         // No re-exec (disabled or failed): the thread count at least can be set in-process.
         if plan.numThreads != nil { BLASKernel.setThreads(1) }
         BLASKernel.setRecord(.init(autoCore: nil, detected: plan.detected, because: nil,
-                                   note: note))
+                                   note: note.isEmpty ? nil : note))
     }
 
     /// Sets the plan's variables and execs `/proc/self/exe`; returns only on failure, with

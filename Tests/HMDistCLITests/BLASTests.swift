@@ -61,6 +61,24 @@ struct BLASTests {
         #expect(fixed.coreType == nil && fixed.note != nil)
     }
 
+    @Test func aUsersCoreThatLeavesWideVectorsUnusedIsSaid() {
+        var avx512 = CPUFeatures()
+        (avx512.avx2, avx512.fma) = (true, true)
+        (avx512.avx512f, avx512.avx512bw, avx512.avx512dq) = (true, true, true)
+        (avx512.avx512vl, avx512.avx512cd) = (true, true)
+        var avx2 = CPUFeatures()
+        (avx2.avx2, avx2.fma) = (true, true)
+        func note(_ core: String?, _ cpu: CPUFeatures) -> String? {
+            BLASKernel.userCoreNote(environment: core.map { ["OPENBLAS_CORETYPE": $0] } ?? [:], cpu: cpu)
+        }
+        #expect(note("Haswell", avx512) == "OPENBLAS_CORETYPE=Haswell leaves this CPU's AVX-512 unused; "
+                + "unset it for a SkylakeX-class kernel")
+        #expect(note("Zen", avx512) != nil && note("Prescott", avx2)?.contains("AVX2 unused") == true)
+        #expect(note("Cooperlake", avx512) == nil && note("SkylakeX", avx512) == nil)
+        #expect(note("Haswell", avx2) == nil && note("Zen", avx2) == nil)
+        #expect(note(nil, avx512) == nil && note("", avx512) == nil && note("Prescott", CPUFeatures()) == nil)
+    }
+
     // MARK: The built executable
 
     /// `hm-dist check-blas --json` as a user would run it: the kernel hm-dist selects on its
@@ -112,7 +130,10 @@ struct BLASTests {
         let report = try run.report()
         #expect(report.passed, "\(report.results.filter { !$0.passed })")
         #expect(report.blas.source == .environment)
-        #expect(report.blas.choice == "set by OPENBLAS_CORETYPE")
+        #expect(report.blas.choice.hasPrefix("set by OPENBLAS_CORETYPE"), "\(report.blas)")
+        // Prescott leaves a CPU with AVX2 or AVX-512 its wide vectors unused: kept, but said.
+        #expect(report.blas.choice.contains("OPENBLAS_CORETYPE=Prescott leaves this CPU's")
+                == (BLASKernel.recommendedCore(for: .current) != nil), "\(report.blas)")
         if report.blas.config.contains("DYNAMIC_ARCH") { #expect(report.blas.core == "Prescott") }
         #expect(report.blas.threads == 2)
     }
