@@ -6,6 +6,18 @@ import Testing
 /// The BLAS and LAPACK routines hm-dist uses, under the kernel it selects (docs/training.md).
 @Suite(.serialized)
 struct BLASTests {
+    /// A CPU with AVX-512 (F, BW, DQ, VL, CD), and one with AVX2 and FMA only.
+    static let avx512: CPUFeatures = {
+        var f = avx2
+        (f.avx512f, f.avx512bw, f.avx512dq, f.avx512vl, f.avx512cd) = (true, true, true, true, true)
+        return f
+    }()
+    static let avx2: CPUFeatures = {
+        var f = CPUFeatures()
+        (f.avx2, f.fma) = (true, true)
+        return f
+    }()
+
     // MARK: In process
 
     @Test func everyRoutineMatchesTheReferenceInProcess() {
@@ -16,12 +28,7 @@ struct BLASTests {
     }
 
     @Test func planUpgradesAGenericCoreAndSetsOneThread() {
-        var avx512 = CPUFeatures()
-        (avx512.avx2, avx512.fma) = (true, true)
-        (avx512.avx512f, avx512.avx512bw, avx512.avx512dq) = (true, true, true)
-        (avx512.avx512vl, avx512.avx512cd) = (true, true)
-        var avx2 = CPUFeatures()
-        (avx2.avx2, avx2.fma) = (true, true)
+        let (avx512, avx2) = (Self.avx512, Self.avx2)
         let dynamic = "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64"
 
         let p = BLASKernel.plan(environment: [:], detectedCore: "Prescott", config: dynamic,
@@ -62,12 +69,7 @@ struct BLASTests {
     }
 
     @Test func aUsersCoreThatLeavesWideVectorsUnusedIsSaid() {
-        var avx512 = CPUFeatures()
-        (avx512.avx2, avx512.fma) = (true, true)
-        (avx512.avx512f, avx512.avx512bw, avx512.avx512dq) = (true, true, true)
-        (avx512.avx512vl, avx512.avx512cd) = (true, true)
-        var avx2 = CPUFeatures()
-        (avx2.avx2, avx2.fma) = (true, true)
+        let (avx512, avx2) = (Self.avx512, Self.avx2)
         func note(_ core: String?, _ cpu: CPUFeatures) -> String? {
             BLASKernel.userCoreNote(environment: core.map { ["OPENBLAS_CORETYPE": $0] } ?? [:], cpu: cpu)
         }
