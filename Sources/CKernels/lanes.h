@@ -1,5 +1,5 @@
-// Float lanes as one value (clang/GCC vector types), 8 and 16 wide: f8 is one AVX2 register,
-// half an AVX-512 one, two SSE2 ones; f16 one AVX-512 register. Why not leave it to the
+// Float lanes as one value (clang/GCC vector types), 8 and 16 wide: f8 is one AVX2 register or
+// two SSE2 ones (the AVX2 and baseline clones); f16 one AVX-512 register. Why not leave it to the
 // vectorizer: in the scorer it kept the lanes' sums in memory and stored deltas through masks,
 // three times slower. Values pass by pointer or macro: a vector argument would change the
 // calling convention of the narrower clones.

@@ -51,7 +51,8 @@ LANES_FN void VNAME(take_logs)(float *acc, float *prod) {
     }
 }
 
-/// hm_bernoulli_score's rows (its comment says what they compute).
+/// hm_bernoulli_score's rows (the comment above hm_bernoulli_score_at in kernels.c says what
+/// they compute).
 LANES_FN void VNAME(score_rows)(const float *logits, int64_t logitDiv, const float *state,
                                 int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                                 int64_t cols) {

@@ -47,15 +47,18 @@ public enum BLASKernel {
 
     /// A warning for a user's OPENBLAS_CORETYPE that leaves the CPU's widest vectors unused
     /// (a generic core, or an AVX2 one on a CPU with AVX-512): hm-dist keeps it, as it keeps
-    /// every value the user set, but says what it costs. Nil when nothing is set or it fits.
-    public static func userCoreNote(environment: [String: String], cpu: CPUFeatures) -> String? {
-        guard let set = environment[Env.coreType], !set.isEmpty,
+    /// every value the user set, but says what it costs. Judged on `coreInUse`, the core
+    /// OpenBLAS took (a misspelt value falls back to its own choice; a build without
+    /// DYNAMIC_ARCH ignores the variable). Nil when nothing is set or the core fits.
+    public static func userCoreNote(environment: [String: String], coreInUse: String, config: String,
+                                    cpu: CPUFeatures) -> String? {
+        guard let set = environment[Env.coreType], !set.isEmpty, config.contains("DYNAMIC_ARCH"),
               let pick = recommendedCore(for: cpu) else { return nil }
-        let core = set.lowercased()
+        let core = coreInUse.lowercased()
         guard genericCores.contains(core) || (cpu.hasAVX512 && !avx512Cores.contains(core)) else {
             return nil
         }
-        return "\(Env.coreType)=\(set) leaves this CPU's \(cpu.hasAVX512 ? "AVX-512" : "AVX2") unused; "
+        return "\(Env.coreType)=\(set) (OpenBLAS's \(coreInUse)) leaves this CPU's \(cpu.hasAVX512 ? "AVX-512" : "AVX2") unused; "
             + "unset it for a \(pick.core)-class kernel"
     }
 

@@ -30,7 +30,8 @@ public enum Startup {
             BLASKernel.setRecord(.init(autoCore: env[BLASKernel.Env.autoCore],
                                        detected: env[BLASKernel.Env.detectedCore],
                                        because: because,
-                                       note: BLASKernel.userCoreNote(environment: env, cpu: .current)))
+                                       note: BLASKernel.userCoreNote(environment: env, coreInUse: BLASKernel.coreName,
+                                                                     config: BLASKernel.config, cpu: .current)))
             for key in [BLASKernel.Env.reexecMarker, BLASKernel.Env.autoCore,
                         BLASKernel.Env.detectedCore] {
                 unsetenv(key)
@@ -38,17 +39,18 @@ public enum Startup {
             return
         }
 
-        var note = [plan.note, BLASKernel.userCoreNote(environment: env, cpu: .current)]
-            .compactMap { $0 }.joined(separator: "; ")
+        var notes = [plan.note, BLASKernel.userCoreNote(environment: env, coreInUse: BLASKernel.coreName,
+                                                        config: BLASKernel.config, cpu: .current)]
+            .compactMap { $0 }
         if plan.reexec {
             if let error = reexec(plan) {
-                note = "re-exec failed (\(error)); kept \(plan.detected)"
+                notes.append("re-exec failed (\(error)); kept \(plan.detected)")
             }
         }
         // No re-exec (disabled or failed): the thread count at least can be set in-process.
         if plan.numThreads != nil { BLASKernel.setThreads(1) }
         BLASKernel.setRecord(.init(autoCore: nil, detected: plan.detected, because: nil,
-                                   note: note.isEmpty ? nil : note))
+                                   note: notes.isEmpty ? nil : notes.joined(separator: "; ")))
     }
 
     /// Sets the plan's variables and execs `/proc/self/exe`; returns only on failure, with

@@ -30,7 +30,8 @@ void hm_bernoulli_score(const float *logits, int64_t logitDiv, const float *stat
                         int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                         int64_t cols);
 /// hm_bernoulli_score with the lanes `width` wide (8, or 16 with AVX-512): the same bits at
-/// either width (tests check it). Returns 0, doing nothing, for a width this CPU cannot run.
+/// either width (tests check it). Returns 0, doing nothing, for a width other than 8 or 16 or
+/// one this CPU cannot run.
 int hm_bernoulli_score_at(int width, const float *logits, int64_t logitDiv, const float *state,
                           int64_t stateDiv, float *delta, double *rowLogProb, int64_t rows,
                           int64_t cols);
