@@ -173,22 +173,18 @@ void hm_bernoulli_sample(const float *logits, int64_t logitDiv, float *state, in
 
 #define V f8
 #define VI i8
-#define VW 8
 #define VNAME(name) f8_##name
 #include "score_rows.h"
 #undef V
 #undef VI
-#undef VW
 #undef VNAME
 
 #define V f16
 #define VI i16
-#define VW 16
 #define VNAME(name) f16_##name
 #include "score_rows.h"
 #undef V
 #undef VI
-#undef VW
 #undef VNAME
 
 __attribute__((target("avx512f")))

@@ -1,8 +1,9 @@
 // The Bernoulli scorer's rows, once for each vector width: kernels.c includes this file with
-// V, VI and VNAME(name) as for lanes_maths.h, and VW the width (8 or 16). A group of LANES
+// V, VI and VNAME(name) as for lanes_maths.h; VW is V's width (8 or 16). A group of LANES
 // units is VW lanes at a time: two registers of 8 done one after the other (both at once would
 // not fit AVX2's sixteen registers), or one of 16. Each lane does its units in the same order
 // at either width, so both give the same bits.
+#define VW ((int)(sizeof(V) / sizeof(float)))
 
 /// Units j of a row with j − c0 in lanes h ..< h + VW of LANES-wide groups, c0 ≤ j < c1 (whole
 /// groups): each lane's sum of s·a − max(a, 0) − (rounding of 1 + e), its product of 1 + e
@@ -99,3 +100,4 @@ LANES_FN void VNAME(score_rows)(const float *logits, int64_t logitDiv, const flo
         rowLogProb[r] += (double)acc[0];
     }
 }
+#undef VW
